@@ -1,0 +1,51 @@
+# pg_migrate: PGXS build.  `make test` sets up and runs every test;
+# `make demo` shows the todo example applied.
+
+EXTENSION = pg_migrate
+MODULE_big = pg_migrate
+OBJS = \
+	pg_migrate.o \
+	src/apply.o \
+	src/exec.o \
+	src/folder.o \
+	src/funcs.o \
+	src/history.o \
+	src/lock.o \
+	src/names.o \
+	src/plan.o \
+	src/policy.o \
+	src/script.o \
+	src/textpos.o
+
+DATA = pg_migrate--1.0.sql
+PGFILEDESC = "pg_migrate - apply schema migrations inside the server"
+
+# First creates the extension, last drops it.
+REGRESS = setup apply_todo dollar_quotes failure target_and_rerun \
+	empty_and_zeros adopt_schema_migrations statements privileges teardown
+REGRESS_OPTS = --temp-instance=./tmp_regress --temp-config=test/regress.conf
+TAP_TESTS = 1
+
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Wno-sign-compare -Wno-clobbered -Wno-cast-function-type
+EXTRA_CLEAN = tmp_regress tmp_check results regression.diffs regression.out \
+	test/unit/test_names
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: test demo unit bench
+
+# Everything: dependencies, build, install, unit tests, pg_regress, TAP.
+test:
+	bash test/run.sh
+
+demo:
+	bash examples/demo.sh
+
+unit: test/unit/test_names
+	test/unit/test_names
+
+test/unit/test_names: test/unit/test_names.c src/names.c src/textpos.c
+	$(CC) -Wall -Wextra -Werror -O1 -g -Isrc -o $@ $^

@@ -1,0 +1,34 @@
+/*-------------------------------------------------------------------------
+ *
+ * pg_migrate.c
+ *	  Module entry point: apply schema migrations from a folder, inside
+ *	  the server.
+ *
+ * Each module defines its own settings; this file only calls their init
+ * functions.  The SQL-callable functions live in src/funcs.c.
+ *
+ * IDENTIFICATION
+ *	  pg_migrate.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "src/folder.h"
+#include "utils/guc.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	pgm_folder_init();
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("pg_migrate");
+#else
+	EmitWarningsOnPlaceholders("pg_migrate");
+#endif
+}

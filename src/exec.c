@@ -1,0 +1,206 @@
+/*-------------------------------------------------------------------------
+ *
+ * exec.c
+ *	  Run a migration's statements with SPI in an internal subtransaction.
+ *
+ * The pattern is PL/pgSQL's exception block (pl_exec.c): begin an internal
+ * subtransaction, run, release; on error copy the error data, roll the
+ * subtransaction back, restore memory context and resource owner, and
+ * re-raise.  Re-raising lets us say which file, line and statement failed
+ * while keeping the original SQLSTATE, message, detail and hint.
+ *
+ * Statements run one SPI_execute each (non-top-level, like a function
+ * body), so the failing statement is known and error positions inside it
+ * map back to the file.  The whole call stays one transaction: the caller
+ * sees all of it or none of it.
+ *
+ * IDENTIFICATION
+ *	  src/exec.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "exec.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "portability/instr_time.h"
+#include "storage/lock.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+
+/* Byte offset inside stmt of a 1-based character position. */
+static int
+position_to_offset(const char *stmt, int len, int pos)
+{
+	int			off = 0;
+
+	while (pos > 1 && off < len)
+	{
+		off += pg_mblen(stmt + off);
+		pos--;
+	}
+	return Min(off, len);
+}
+
+/*
+ * SPI adds 'SQL statement "<text>"' as the outermost context line; we name
+ * the statement ourselves, with its file and line, so drop that line.
+ */
+static char *
+strip_spi_context(const char *context, const char *sql)
+{
+	char	   *suffix;
+	size_t		clen;
+	size_t		slen;
+
+	if (context == NULL)
+		return NULL;
+	suffix = psprintf("SQL statement \"%s\"", sql);
+	clen = strlen(context);
+	slen = strlen(suffix);
+	if (clen >= slen && strcmp(context + clen - slen, suffix) == 0)
+	{
+		clen -= slen;
+		while (clen > 0 && context[clen - 1] == '\n')
+			clen--;
+		return clen > 0 ? pnstrdup(context, clen) : NULL;
+	}
+	return pstrdup(context);
+}
+
+static const char *
+migration_hint(ErrorData *edata)
+{
+	if (edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY && edata->hint != NULL &&
+		strstr(edata->hint, "max_locks_per_transaction") != NULL)
+		return psprintf("migrate_apply holds a lock on every object its migrations touch until the call commits, and this call ran out of lock slots (max_locks_per_transaction = %d). "
+						"Raise max_locks_per_transaction and restart the server, or apply the folder in smaller steps with migrate_apply's target argument, each step in its own transaction.",
+						max_locks_per_xact);
+	if (edata->hint != NULL)
+		return edata->hint;
+	return "Fix the migration file and call migrate_apply again; nothing from this call was applied.";
+}
+
+static void
+raise_migration_error(PgmScript *script, int stmt, ErrorData *edata)
+{
+	PgmFile    *file = script->file;
+	StringInfoData detail;
+	StringInfoData context;
+	char	   *sql = NULL;
+	char	   *inner_context = edata->context;
+	int			line = 0;
+	int			column = 0;
+
+	initStringInfo(&detail);
+	initStringInfo(&context);
+	if (edata->detail != NULL)
+		appendStringInfo(&detail, "%s\n", edata->detail);
+
+	if (stmt >= 0)
+	{
+		PgmStatement *st = &script->stmts[stmt];
+		int			offset = st->start;
+		int			len = st->end - st->start;
+
+		sql = pgm_statement_text(script, stmt);
+		/* a position inside our statement (not inside a function it called) */
+		if (edata->internalpos > 0 && edata->internalquery != NULL &&
+			strcmp(edata->internalquery, sql) == 0)
+			offset += position_to_offset(sql, len, edata->internalpos);
+		else if (edata->cursorpos > 0 && edata->internalquery == NULL)
+			offset += position_to_offset(sql, len, edata->cursorpos);
+		pgm_script_position(file, offset, &line, &column);
+		inner_context = strip_spi_context(edata->context, sql);
+
+		appendStringInfo(&detail, "Migration file \"%s\", line %d, column %d.",
+						 file->filename, line, column);
+		if (inner_context != NULL)
+			appendStringInfo(&context, "%s\n", inner_context);
+		appendStringInfo(&context, "migration file \"%s\" line %d: %s",
+						 file->filename, st->line, pgm_statement_excerpt(script, stmt));
+	}
+	else
+	{
+		appendStringInfo(&detail, "Migration file \"%s\".", file->filename);
+		if (inner_context != NULL)
+			appendStringInfo(&context, "%s\n", inner_context);
+		appendStringInfo(&context, "migration file \"%s\"", file->filename);
+	}
+
+	ereport(ERROR,
+			(errcode(edata->sqlerrcode),
+			 errmsg_internal("%s", edata->message),
+			 errdetail_internal("%s", detail.data),
+			 errhint("%s", migration_hint(edata)),
+			 errcontext("%s", context.data)));
+}
+
+double
+pgm_exec_in_subxact(PgmScript *script, PgmAfterMigration after, void *arg)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	volatile int current = -1;
+	volatile double duration_ms = 0;
+	instr_time	start;
+
+	INSTR_TIME_SET_CURRENT(start);
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcontext);
+
+	PG_TRY();
+	{
+		instr_time	elapsed;
+		int			i;
+
+		for (i = 0; i < script->nstmts; i++)
+		{
+			char	   *sql = pgm_statement_text(script, i);
+			int			rc;
+
+			current = i;
+			CHECK_FOR_INTERRUPTS();
+			rc = SPI_execute(sql, false, 0);
+			if (rc < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("statement cannot run inside a migration: %s",
+								SPI_result_code_string(rc))));
+			SPI_freetuptable(SPI_tuptable);
+			pfree(sql);
+		}
+		current = -1;
+
+		INSTR_TIME_SET_CURRENT(elapsed);
+		INSTR_TIME_SUBTRACT(elapsed, start);
+		duration_ms = INSTR_TIME_GET_MILLISEC(elapsed);
+		if (after != NULL)
+			after(script, duration_ms, arg);
+
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+
+		raise_migration_error(script, current, edata);
+	}
+	PG_END_TRY();
+
+	return duration_ms;
+}

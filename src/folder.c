@@ -1,0 +1,327 @@
+/*-------------------------------------------------------------------------
+ *
+ * folder.c
+ *	  Scan a migration folder and read its files.
+ *
+ * A folder is scanned once per call: names are classified (names.c),
+ * sorted by version and checked for duplicates before anything is read.
+ * Files are then read whole, once, into memory; the checksum and the
+ * executed SQL come from the same bytes, so a file edited during a call
+ * cannot be applied in a form other than the one recorded.
+ *
+ * Memory: everything is allocated in the caller's current memory context;
+ * pgm_file_release gives back the bytes of files that will not run.
+ *
+ * IDENTIFICATION
+ *	  src/folder.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "folder.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "names.h"
+#include "storage/fd.h"
+#include "textpos.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+/* pg_migrate.max_file_size, in kB */
+static int	pgm_max_file_size_kb = MaxAllocSize / 1024;
+
+void
+pgm_folder_init(void)
+{
+	DefineCustomIntVariable("pg_migrate.max_file_size",
+							"Sets the largest migration file pg_migrate reads.",
+							"Larger files are refused; PostgreSQL cannot hold a query text over 1GB.",
+							&pgm_max_file_size_kb,
+							MaxAllocSize / 1024,
+							1,
+							MaxAllocSize / 1024,
+							PGC_SUSET,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+}
+
+static int
+compare_files(const void *a, const void *b)
+{
+	const PgmFile *fa = (const PgmFile *) a;
+	const PgmFile *fb = (const PgmFile *) b;
+
+	if (fa->version != fb->version)
+		return fa->version < fb->version ? -1 : 1;
+	return strcmp(fa->filename, fb->filename);
+}
+
+static void
+check_folder(const char *path)
+{
+	struct stat st;
+
+	if (!is_absolute_path(path))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("migration folder must be an absolute path"),
+				 errdetail("The folder given was \"%s\".", path),
+				 errhint("Give the folder's full path on the database server, starting with \"/\".")));
+
+	if (stat(path, &st) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open migration folder \"%s\": %m", path),
+				 errdetail("The folder is read by the database server, as the operating system user that runs it."),
+				 errhint("Check that the folder exists on the database server and that the server can read it.")));
+
+	if (!S_ISDIR(st.st_mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("migration folder \"%s\" is not a directory", path),
+				 errdetail("migrate_apply and migrate_status take the folder that holds the migration files."),
+				 errhint("Give the folder's path, not a file's.")));
+}
+
+/* Pairs .down.sql files with their .up.sql and rejects duplicate versions. */
+static void
+check_duplicates(PgmFile *files, int n, bool down, const char *path)
+{
+	int			i;
+
+	for (i = 1; i < n; i++)
+	{
+		if (files[i].version == files[i - 1].version)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("duplicate migration version " INT64_FORMAT " in folder \"%s\"",
+							files[i].version, path),
+					 errdetail("Files \"%s\" and \"%s\" both have version " INT64_FORMAT ".",
+							   files[i - 1].filename, files[i].filename, files[i].version),
+					 errhint("Give each %s migration its own version number.", down ? "down" : "up")));
+	}
+}
+
+PgmFolder *
+pgm_folder_scan(const char *path)
+{
+	PgmFolder  *folder;
+	DIR		   *dir;
+	struct dirent *de;
+	int			cap = 64;
+	int			nup = 0;
+	int			ndown = 0;
+	PgmFile    *ups;
+	PgmFile    *downs;
+	int			i;
+	int			j;
+
+	check_folder(path);
+
+	ups = palloc(sizeof(PgmFile) * cap);
+	downs = palloc(sizeof(PgmFile) * cap);
+
+	dir = AllocateDir(path);
+	while ((de = ReadDir(dir, path)) != NULL)
+	{
+		size_t		len = strlen(de->d_name);
+		PgmName		pn = pgm_parse_name(de->d_name, len);
+		PgmFile    *f;
+
+		CHECK_FOR_INTERRUPTS();
+		switch (pn.kind)
+		{
+			case PGM_NAME_IGNORED:
+				continue;
+			case PGM_NAME_INVALID:
+			case PGM_NAME_NEGATIVE:
+			case PGM_NAME_OVERFLOW:
+				{
+					char	   *name = pstrdup(de->d_name);
+
+					FreeDir(dir);
+					ereport(ERROR,
+							(errcode(pn.kind == PGM_NAME_INVALID ? ERRCODE_INVALID_NAME :
+									 ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+							 errmsg("invalid migration file name \"%s\"", name),
+							 errdetail("%s", pgm_name_problem(pn.kind)),
+							 errhint("Rename the file, or move it out of folder \"%s\".", path)));
+				}
+				break;
+			case PGM_NAME_UP:
+			case PGM_NAME_DOWN:
+				break;
+		}
+
+		if (nup == cap || ndown == cap)
+		{
+			cap *= 2;
+			ups = repalloc(ups, sizeof(PgmFile) * cap);
+			downs = repalloc(downs, sizeof(PgmFile) * cap);
+		}
+		f = (pn.kind == PGM_NAME_UP) ? &ups[nup++] : &downs[ndown++];
+		memset(f, 0, sizeof(PgmFile));
+		f->version = pn.version;
+		f->filename = pstrdup(de->d_name);
+		f->name = pnstrdup(de->d_name + pn.desc_start, pn.desc_len);
+	}
+	FreeDir(dir);
+
+	qsort(ups, nup, sizeof(PgmFile), compare_files);
+	qsort(downs, ndown, sizeof(PgmFile), compare_files);
+	check_duplicates(ups, nup, false, path);
+	check_duplicates(downs, ndown, true, path);
+
+	/* both lists are sorted: attach each down file to its up file */
+	for (i = 0, j = 0; i < nup && j < ndown;)
+	{
+		if (ups[i].version < downs[j].version)
+			i++;
+		else if (ups[i].version > downs[j].version)
+			j++;
+		else
+			ups[i++].down_filename = downs[j++].filename;
+	}
+
+	folder = palloc0(sizeof(PgmFolder));
+	folder->path = pstrdup(path);
+	folder->nfiles = nup;
+	folder->files = ups;
+	return folder;
+}
+
+PgmFile *
+pgm_folder_find(PgmFolder *folder, int64 version)
+{
+	int			lo = 0;
+	int			hi = folder->nfiles - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (folder->files[mid].version == version)
+			return &folder->files[mid];
+		if (folder->files[mid].version < version)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
+/* Refuses bytes that the server could not take as query text. */
+static void
+check_text(PgmFile *file)
+{
+	const char *nul = memchr(file->body, '\0', file->len);
+	int			valid;
+
+	if (nul != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("migration file \"%s\" contains a NUL byte", file->filename),
+				 errdetail("File \"%s\", line %d.", file->filename,
+						   pgm_line_at(file->body, nul - file->body)),
+				 errhint("Migration files must be text; remove the NUL byte or save the file in the database encoding (%s).",
+						 GetDatabaseEncodingName())));
+
+	valid = pg_encoding_verifymbstr(GetDatabaseEncoding(), file->body, (int) file->len);
+	if (valid < (int) file->len)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("migration file \"%s\" is not valid %s", file->filename,
+						GetDatabaseEncodingName()),
+				 errdetail("File \"%s\", line %d: invalid byte sequence 0x%02x.", file->filename,
+						   pgm_line_at(file->body, valid),
+						   (unsigned char) file->body[valid]),
+				 errhint("Save the file in the database encoding (%s).", GetDatabaseEncodingName())));
+}
+
+void
+pgm_file_load(PgmFolder *folder, PgmFile *file)
+{
+	char	   *path = psprintf("%s/%s", folder->path, file->filename);
+	struct stat st;
+	int			fd;
+	size_t		max_size = (size_t) pgm_max_file_size_kb * 1024;
+	size_t		done = 0;
+	char		extra;
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+
+	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open migration file \"%s\": %m", file->filename),
+				 errdetail("The file is in folder \"%s\".", folder->path),
+				 errhint("Check that the database server's operating system user can read the file.")));
+
+	if (fstat(fd, &st) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not stat migration file \"%s\": %m", file->filename),
+				 errdetail("The file is in folder \"%s\".", folder->path),
+				 errhint("Check the file on the database server.")));
+	if (!S_ISREG(st.st_mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("migration file \"%s\" is not a regular file", file->filename),
+				 errdetail("The file is in folder \"%s\".", folder->path),
+				 errhint("Replace it with a regular file, or remove it from the folder.")));
+	if ((size_t) st.st_size > max_size)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("migration file \"%s\" is too large", file->filename),
+				 errdetail("File \"%s\" has %lld bytes; pg_migrate.max_file_size allows %zu.",
+						   file->filename, (long long) st.st_size, max_size),
+				 errhint("Split the migration into smaller files, or raise pg_migrate.max_file_size.")));
+
+	file->len = (size_t) st.st_size;
+	file->body = palloc(file->len + 1);
+	while (done < file->len)
+	{
+		ssize_t		n = read(fd, file->body + done, file->len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 n < 0 ? errmsg("could not read migration file \"%s\": %m", file->filename) :
+					 errmsg("migration file \"%s\" changed while it was read", file->filename),
+					 errdetail("The file is in folder \"%s\".", folder->path),
+					 errhint("Do not change migration files while they are being applied.")));
+		done += n;
+	}
+	if (read(fd, &extra, 1) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migration file \"%s\" changed while it was read", file->filename),
+				 errdetail("The file grew past the %zu bytes it had when it was opened.", file->len),
+				 errhint("Do not change migration files while they are being applied.")));
+	CloseTransientFile(fd);
+	file->body[file->len] = '\0';
+
+	check_text(file);
+
+	pgm_sha256((const uint8 *) file->body, file->len, digest);
+	hex_encode((const char *) digest, PG_SHA256_DIGEST_LENGTH, file->checksum);
+	file->checksum[PGM_CHECKSUM_LEN] = '\0';
+	file->loaded = true;
+	pfree(path);
+}
+
+void
+pgm_file_release(PgmFile *file)
+{
+	if (file->body != NULL)
+		pfree(file->body);
+	file->body = NULL;
+}

@@ -1,0 +1,54 @@
+/*-------------------------------------------------------------------------
+ *
+ * folder.h
+ *	  Which files of a folder are migrations, and their bytes.
+ *
+ * IDENTIFICATION
+ *	  src/folder.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGM_FOLDER_H
+#define PGM_FOLDER_H
+
+#define PGM_CHECKSUM_LEN 64		/* hex SHA-256 */
+
+typedef struct PgmFile
+{
+	int64		version;
+	char	   *name;			/* description part of the file name */
+	char	   *filename;		/* the .up.sql file, inside the folder */
+	char	   *down_filename;	/* matching .down.sql, or NULL */
+
+	/* set by pgm_file_load */
+	bool		loaded;
+	char	   *body;			/* NUL-terminated file bytes, NULL once released */
+	size_t		len;
+	char		checksum[PGM_CHECKSUM_LEN + 1];
+} PgmFile;
+
+typedef struct PgmFolder
+{
+	char	   *path;			/* as given by the caller */
+	int			nfiles;
+	PgmFile    *files;			/* ascending version */
+} PgmFolder;
+
+extern void pgm_folder_init(void);
+
+/* Lists the migrations of a folder; reads no file contents. */
+extern PgmFolder *pgm_folder_scan(const char *path);
+
+/* Binary search by version; NULL if absent. */
+extern PgmFile *pgm_folder_find(PgmFolder *folder, int64 version);
+
+/*
+ * Reads a file once, checks its size and encoding and computes its checksum.
+ * What is checksummed is what will be executed.
+ */
+extern void pgm_file_load(PgmFolder *folder, PgmFile *file);
+
+/* Frees the bytes of a loaded file, keeping its checksum. */
+extern void pgm_file_release(PgmFile *file);
+
+#endif							/* PGM_FOLDER_H */

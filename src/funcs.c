@@ -1,0 +1,161 @@
+/*-------------------------------------------------------------------------
+ *
+ * funcs.c
+ *	  SQL-callable functions: migrate_apply and migrate_status.
+ *
+ * Thin wrappers: check the caller, run the pipeline (apply.c, plan.c) and
+ * return its rows through a materialized set in per-query memory.
+ *
+ * IDENTIFICATION
+ *	  src/funcs.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "apply.h"
+#include "compat.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "folder.h"
+#include "funcapi.h"
+#include "history.h"
+#include "plan.h"
+#include "policy.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+PG_FUNCTION_INFO_V1(migrate_apply);
+PG_FUNCTION_INFO_V1(migrate_status);
+
+static char *
+folder_argument(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("migration folder must not be null"),
+				 errhint("Give the folder's full path on the database server.")));
+	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+static void
+emit_applied(int64 version, const char *name, double duration_ms, void *arg)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	values[0] = Int64GetDatum(version);
+	values[1] = CStringGetTextDatum(name);
+	values[2] = Float8GetDatum(duration_ms);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * migrate_apply(dir text, target bigint DEFAULT NULL)
+ *	  RETURNS TABLE(version bigint, name text, duration_ms double precision)
+ */
+Datum
+migrate_apply(PG_FUNCTION_ARGS)
+{
+	PgmApplyOptions opts;
+	char	   *dir;
+
+	pgm_check_access();
+	dir = folder_argument(fcinfo, 0);
+	memset(&opts, 0, sizeof(opts));
+	opts.has_target = !PG_ARGISNULL(1);
+	if (opts.has_target)
+		opts.target = PG_GETARG_INT64(1);
+
+	pgm_init_materialized_srf(fcinfo);
+	pgm_apply_folder(dir, &opts, emit_applied, fcinfo->resultinfo);
+	return (Datum) 0;
+}
+
+static void
+emit_status_row(ReturnSetInfo *rsinfo, PgmPlanItem *item)
+{
+	Datum		values[6];
+	bool		nulls[6] = {false, false, false, true, true, true};
+	const char *checksum = item->file ? item->file->checksum :
+		(item->hist ? item->hist->checksum : NULL);
+
+	values[0] = Int64GetDatum(item->version);
+	values[1] = CStringGetTextDatum(item->name);
+	values[2] = CStringGetTextDatum(pgm_state_name(item->state));
+	if (item->hist != NULL && item->adopt == PGM_ADOPT_NONE &&
+		item->state != PGM_STATE_PENDING && item->state != PGM_STATE_OUT_OF_ORDER)
+	{
+		values[3] = TimestampTzGetDatum(item->hist->applied_at);
+		nulls[3] = false;
+		values[4] = Float8GetDatum(item->hist->duration_ms);
+		nulls[4] = !item->hist->has_duration;
+	}
+	if (checksum != NULL)
+	{
+		values[5] = CStringGetTextDatum(checksum);
+		nulls[5] = false;
+	}
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * migrate_status(dir text DEFAULT NULL)
+ *	  RETURNS TABLE(version bigint, name text, state text,
+ *					applied_at timestamptz, duration_ms double precision,
+ *					checksum text)
+ *
+ * Reads without locking: it shows the last committed state.  With dir NULL
+ * it reads the folder most recently applied in this database.
+ */
+Datum
+migrate_status(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo;
+	PgmFolder  *folder = NULL;
+	PgmHistory *hist;
+	PgmVersionTable vt;
+	PgmPlan    *plan;
+	const char *dir = NULL;
+	int			k;
+
+	pgm_check_access();
+	if (!PG_ARGISNULL(0))
+		dir = folder_argument(fcinfo, 0);
+
+	pgm_init_materialized_srf(fcinfo);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pg_migrate: SPI_connect failed");
+	pgm_version_table_read(&vt);
+	hist = pgm_history_load();
+	if (dir == NULL)
+		dir = hist->last_directory;
+	if (dir != NULL)
+	{
+		folder = pgm_folder_scan(dir);
+		for (k = 0; k < folder->nfiles; k++)
+		{
+			pgm_file_load(folder, &folder->files[k]);
+			pgm_file_release(&folder->files[k]);
+		}
+	}
+	plan = pgm_plan_build(folder, hist, &vt);
+
+	for (k = 0; k < plan->n; k++)
+	{
+		PgmPlanItem *item = &plan->items[k];
+
+		/* a reverted version whose file is gone: nothing left to show */
+		if (item->file == NULL && item->state == PGM_STATE_PENDING)
+			continue;
+		emit_status_row(rsinfo, item);
+	}
+
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "pg_migrate: SPI_finish failed");
+	return (Datum) 0;
+}

@@ -1,0 +1,232 @@
+/*-------------------------------------------------------------------------
+ *
+ * history.c
+ *	  Read and write pgmigrate.history and public.schema_migrations.
+ *
+ * pgmigrate.history is an append-only log: one row per event (applied,
+ * baselined from another tool's table, failed, reverted); a version's state
+ * is its newest row.  public.schema_migrations is golang-migrate's table,
+ * kept exact (one row: the highest applied version, dirty = false) so that
+ * golang-migrate, Encore and anything else reading it see the truth.
+ *
+ * Every query here runs with search_path = pg_catalog, pg_temp and
+ * schema-qualified names, so a migration that changes search_path or
+ * creates look-alike objects cannot redirect the bookkeeping.  Writes name
+ * their columns, so columns that migrations add to schema_migrations are
+ * tolerated.
+ *
+ * IDENTIFICATION
+ *	  src/history.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "history.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+/* Runs bookkeeping with a search_path nobody else controls. */
+static int
+safe_path_begin(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+static void
+safe_path_end(int nestlevel)
+{
+	AtEOXact_GUC(true, nestlevel);
+}
+
+static void
+spi_check(int rc, int expected, const char *what)
+{
+	if (rc != expected)
+		elog(ERROR, "pg_migrate: %s failed: %s", what, SPI_result_code_string(rc));
+}
+
+bool
+pgm_history_is_applied_state(const char *state)
+{
+	return strcmp(state, PGM_HIST_APPLIED) == 0 ||
+		strcmp(state, PGM_HIST_BASELINED) == 0;
+}
+
+static char *
+text_column(HeapTuple tup, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+PgmHistory *
+pgm_history_load(void)
+{
+	PgmHistory *hist = palloc0(sizeof(PgmHistory));
+	int			nestlevel = safe_path_begin();
+	uint64		i;
+	int			rc;
+
+	rc = SPI_execute("SELECT DISTINCT ON (version) version, name, state, checksum, "
+					 "applied_at, duration_ms "
+					 "FROM pgmigrate.history ORDER BY version, id DESC",
+					 true, 0);
+	spi_check(rc, SPI_OK_SELECT, "reading pgmigrate.history");
+
+	hist->n = (int) SPI_processed;
+	hist->entries = palloc0(sizeof(PgmHistoryEntry) * Max(hist->n, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		PgmHistoryEntry *e = &hist->entries[i];
+		bool		isnull;
+
+		e->version = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		e->name = text_column(tup, desc, 2);
+		e->state = text_column(tup, desc, 3);
+		e->checksum = text_column(tup, desc, 4);
+		e->applied_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 5, &isnull));
+		e->duration_ms = DatumGetFloat8(SPI_getbinval(tup, desc, 6, &isnull));
+		e->has_duration = !isnull;
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	rc = SPI_execute("SELECT directory FROM pgmigrate.history "
+					 "WHERE directory IS NOT NULL ORDER BY id DESC LIMIT 1",
+					 true, 0);
+	spi_check(rc, SPI_OK_SELECT, "reading pgmigrate.history");
+	if (SPI_processed == 1)
+		hist->last_directory = text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	SPI_freetuptable(SPI_tuptable);
+
+	safe_path_end(nestlevel);
+	return hist;
+}
+
+void
+pgm_version_table_read(PgmVersionTable *vt)
+{
+	Oid			nsp = get_namespace_oid("public", true);
+	int			nestlevel;
+	int			rc;
+
+	memset(vt, 0, sizeof(PgmVersionTable));
+	vt->exists = OidIsValid(nsp) &&
+		OidIsValid(get_relname_relid("schema_migrations", nsp));
+	if (!vt->exists)
+		return;
+
+	nestlevel = safe_path_begin();
+	rc = SPI_execute("SELECT version, dirty FROM public.schema_migrations "
+					 "ORDER BY version DESC LIMIT 1", true, 0);
+	spi_check(rc, SPI_OK_SELECT, "reading public.schema_migrations");
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+
+		vt->has_row = true;
+		vt->version = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 1, &isnull));
+		vt->dirty = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+											   SPI_tuptable->tupdesc, 2, &isnull));
+		vt->dirty = vt->dirty && !isnull;
+	}
+	SPI_freetuptable(SPI_tuptable);
+	safe_path_end(nestlevel);
+}
+
+void
+pgm_version_table_write(PgmVersionTable *vt, int64 version)
+{
+	int			nestlevel;
+	Oid			argtypes[1] = {INT8OID};
+	Datum		values[1];
+	int			rc;
+
+	if (vt->exists && vt->has_row && vt->version == version && !vt->dirty)
+		return;
+
+	nestlevel = safe_path_begin();
+	if (!vt->exists)
+	{
+		rc = SPI_execute("CREATE TABLE public.schema_migrations ("
+						 "version bigint NOT NULL PRIMARY KEY, "
+						 "dirty boolean NOT NULL)", false, 0);
+		spi_check(rc, SPI_OK_UTILITY, "creating public.schema_migrations");
+	}
+	else
+	{
+		rc = SPI_execute("DELETE FROM public.schema_migrations", false, 0);
+		spi_check(rc, SPI_OK_DELETE, "updating public.schema_migrations");
+	}
+	values[0] = Int64GetDatum(version);
+	rc = SPI_execute_with_args("INSERT INTO public.schema_migrations (version, dirty) "
+							   "VALUES ($1, false)",
+							   1, argtypes, values, NULL, false, 0);
+	spi_check(rc, SPI_OK_INSERT, "updating public.schema_migrations");
+	safe_path_end(nestlevel);
+
+	vt->exists = vt->has_row = true;
+	vt->version = version;
+	vt->dirty = false;
+}
+
+void
+pgm_history_writer_init(PgmHistoryWriter *w, const char *directory)
+{
+	w->insert_plan = NULL;
+	w->directory = pstrdup(directory);
+}
+
+void
+pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
+				   const char *name, const char *filename,
+				   const char *checksum, double duration_ms)
+{
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	int			nestlevel = safe_path_begin();
+	int			rc;
+
+	if (w->insert_plan == NULL)
+	{
+		Oid			argtypes[7] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, FLOAT8OID};
+
+		w->insert_plan = SPI_prepare("INSERT INTO pgmigrate.history "
+									 "(version, name, file, directory, checksum, state, duration_ms) "
+									 "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+									 7, argtypes);
+		if (w->insert_plan == NULL)
+			elog(ERROR, "pg_migrate: preparing history insert failed: %s",
+				 SPI_result_code_string(SPI_result));
+	}
+
+	values[0] = Int64GetDatum(version);
+	values[1] = CStringGetTextDatum(name);
+	values[2] = filename ? CStringGetTextDatum(filename) : (Datum) 0;
+	nulls[2] = filename ? ' ' : 'n';
+	values[3] = CStringGetTextDatum(w->directory);
+	values[4] = checksum ? CStringGetTextDatum(checksum) : (Datum) 0;
+	nulls[4] = checksum ? ' ' : 'n';
+	values[5] = CStringGetTextDatum(state);
+	values[6] = Float8GetDatum(duration_ms);
+	nulls[6] = duration_ms < 0 ? 'n' : ' ';
+
+	rc = SPI_execute_plan(w->insert_plan, values, nulls, false, 0);
+	spi_check(rc, SPI_OK_INSERT, "recording migration history");
+	safe_path_end(nestlevel);
+}

@@ -1,0 +1,71 @@
+/*-------------------------------------------------------------------------
+ *
+ * history.h
+ *	  What was recorded: pgmigrate.history and golang-migrate's
+ *	  public.schema_migrations.
+ *
+ * IDENTIFICATION
+ *	  src/history.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGM_HISTORY_H
+#define PGM_HISTORY_H
+
+#include "datatype/timestamp.h"
+#include "executor/spi.h"
+
+/* Values of pgmigrate.history.state */
+#define PGM_HIST_APPLIED	"applied"
+#define PGM_HIST_BASELINED	"baselined"
+#define PGM_HIST_FAILED		"failed"
+#define PGM_HIST_REVERTED	"reverted"
+
+/* The latest history row of one version. */
+typedef struct PgmHistoryEntry
+{
+	int64		version;
+	char	   *name;
+	char	   *state;
+	char	   *checksum;		/* NULL if not recorded */
+	TimestampTz applied_at;
+	bool		has_duration;
+	double		duration_ms;
+} PgmHistoryEntry;
+
+typedef struct PgmHistory
+{
+	int			n;
+	PgmHistoryEntry *entries;	/* ascending version */
+	char	   *last_directory; /* folder of the newest row, NULL if none */
+} PgmHistory;
+
+/* golang-migrate's public.schema_migrations */
+typedef struct PgmVersionTable
+{
+	bool		exists;
+	bool		has_row;
+	int64		version;
+	bool		dirty;
+} PgmVersionTable;
+
+/* A prepared INSERT into the history, valid until SPI_finish. */
+typedef struct PgmHistoryWriter
+{
+	SPIPlanPtr	insert_plan;
+	char	   *directory;
+} PgmHistoryWriter;
+
+extern bool pgm_history_is_applied_state(const char *state);
+
+/* All of these need an open SPI connection. */
+extern PgmHistory *pgm_history_load(void);
+extern void pgm_version_table_read(PgmVersionTable *vt);
+extern void pgm_version_table_write(PgmVersionTable *vt, int64 version);
+
+extern void pgm_history_writer_init(PgmHistoryWriter *w, const char *directory);
+extern void pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
+							   const char *name, const char *filename,
+							   const char *checksum, double duration_ms);
+
+#endif							/* PGM_HISTORY_H */

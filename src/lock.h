@@ -1,0 +1,25 @@
+/*-------------------------------------------------------------------------
+ *
+ * lock.h
+ *	  The advisory lock that serialises migration runs in a database.
+ *
+ * IDENTIFICATION
+ *	  src/lock.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGM_LOCK_H
+#define PGM_LOCK_H
+
+/* golang-migrate's advisory lock key for this database (see lock.c). */
+extern int64 pgm_lock_key(void);
+
+/*
+ * Takes the lock for the rest of the transaction, waiting for other
+ * migration runs to finish.  In REPEATABLE READ and SERIALIZABLE, having
+ * waited is a serialization failure: our snapshot cannot see what the
+ * other run applied.
+ */
+extern void pgm_lock_xact(void);
+
+#endif							/* PGM_LOCK_H */

@@ -1,0 +1,48 @@
+/*-------------------------------------------------------------------------
+ *
+ * names.h
+ *	  Migration file names: which files are migrations and what their
+ *	  names say (version, description, direction).
+ *
+ * Plain C with no server headers, so it can be unit-tested and fuzzed
+ * without a running server (test/unit, test/fuzz).
+ *
+ * IDENTIFICATION
+ *	  src/names.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGM_NAMES_H
+#define PGM_NAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum PgmNameKind
+{
+	PGM_NAME_IGNORED,			/* not a .sql file, or a hidden file */
+	PGM_NAME_UP,				/* <version>_<name>.up.sql */
+	PGM_NAME_DOWN,				/* <version>_<name>.down.sql */
+	PGM_NAME_INVALID,			/* a .sql file that matches no pattern */
+	PGM_NAME_NEGATIVE,			/* -<digits>_... */
+	PGM_NAME_OVERFLOW			/* version does not fit in bigint */
+} PgmNameKind;
+
+typedef struct PgmName
+{
+	PgmNameKind kind;
+	int64_t		version;
+	size_t		desc_start;		/* byte offset of the description */
+	size_t		desc_len;		/* its length in bytes */
+} PgmName;
+
+/*
+ * Classifies a file name (no directory part).  Never reads past len bytes
+ * and never fails: every input maps to one PgmNameKind.
+ */
+extern PgmName pgm_parse_name(const char *filename, size_t len);
+
+/* A one-sentence reason for PGM_NAME_INVALID/NEGATIVE/OVERFLOW names. */
+extern const char *pgm_name_problem(PgmNameKind kind);
+
+#endif							/* PGM_NAMES_H */

@@ -1,0 +1,260 @@
+/*-------------------------------------------------------------------------
+ *
+ * script.c
+ *	  Split a migration file into statements with the server's parser.
+ *
+ * raw_parser() handles everything a hand-written splitter gets wrong:
+ * dollar quotes, nested comments, E'' strings, semicolons inside function
+ * bodies.  Each RawStmt gives a byte range that starts right after the
+ * previous semicolon; we move its start past blanks and comments so that
+ * messages point at the line where the statement really begins.
+ *
+ * Parsing every pending file before anything runs means a syntax error in
+ * the tenth file fails the call before the first file executes.
+ *
+ * IDENTIFICATION
+ *	  src/script.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "compat.h"
+#include "mb/pg_wchar.h"
+#include "nodes/parsenodes.h"
+#include "script.h"
+#include "textpos.h"
+
+#define EXCERPT_MAX 300
+
+void
+pgm_script_position(const PgmFile *file, int offset, int *line, int *column)
+{
+	size_t		ls;
+
+	if (offset < 0)
+		offset = 0;
+	if ((size_t) offset > file->len)
+		offset = (int) file->len;
+	ls = pgm_line_start(file->body, offset);
+	*line = pgm_line_at(file->body, offset);
+	*column = pg_mbstrlen_with_len(file->body + ls, offset - ls) + 1;
+}
+
+/* Byte offset of the 1-based character position pos (as in cursorpos). */
+static int
+char_to_byte_offset(const char *s, int len, int pos)
+{
+	int			off = 0;
+
+	while (pos > 1 && off < len)
+	{
+		off += pg_mblen(s + off);
+		pos--;
+	}
+	return Min(off, len);
+}
+
+/* Re-raises a parser error with the file, line and column added. */
+static void
+raise_parse_error(PgmFile *file, ErrorData *edata)
+{
+	int			offset = 0;
+	int			line;
+	int			column;
+
+	if (edata->cursorpos > 0)
+		offset = char_to_byte_offset(file->body, (int) file->len, edata->cursorpos);
+	pgm_script_position(file, offset, &line, &column);
+
+	if (edata->cursorpos > 0 && file->body[offset] == '\\')
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("psql meta-command in migration file \"%s\"", file->filename),
+				 errdetail("File \"%s\", line %d, column %d.", file->filename, line, column),
+				 errhint("Migration files are run by the server as plain SQL; psql meta-commands such as \\i, \\set and \\connect are not available there.")));
+
+	ereport(ERROR,
+			(errcode(edata->sqlerrcode),
+			 errmsg("%s in migration file \"%s\"", edata->message, file->filename),
+			 errdetail("File \"%s\", line %d, column %d.", file->filename, line, column),
+			 errhint("Fix the migration file; nothing was applied.")));
+}
+
+static List *
+parse_or_raise(PgmFile *file)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	List	   *volatile parsetrees = NIL;
+
+	PG_TRY();
+	{
+		parsetrees = pgm_raw_parser(file->body);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		raise_parse_error(file, edata);
+	}
+	PG_END_TRY();
+	return parsetrees;
+}
+
+static const char *
+transaction_keyword(TransactionStmt *stmt)
+{
+	switch (stmt->kind)
+	{
+		case TRANS_STMT_BEGIN:
+		case TRANS_STMT_START:
+			return "BEGIN";
+		case TRANS_STMT_COMMIT:
+			return "COMMIT";
+		case TRANS_STMT_ROLLBACK:
+			return "ROLLBACK";
+		case TRANS_STMT_SAVEPOINT:
+			return "SAVEPOINT";
+		case TRANS_STMT_RELEASE:
+			return "RELEASE";
+		case TRANS_STMT_ROLLBACK_TO:
+			return "ROLLBACK TO";
+		case TRANS_STMT_PREPARE:
+			return "PREPARE TRANSACTION";
+		case TRANS_STMT_COMMIT_PREPARED:
+			return "COMMIT PREPARED";
+		case TRANS_STMT_ROLLBACK_PREPARED:
+			return "ROLLBACK PREPARED";
+	}
+	return "transaction control";
+}
+
+static bool
+is_trans_kind(Node *n, TransactionStmtKind a, TransactionStmtKind b)
+{
+	return IsA(n, TransactionStmt) &&
+		(((TransactionStmt *) n)->kind == a || ((TransactionStmt *) n)->kind == b);
+}
+
+/*
+ * golang-migrate users often wrap a file in BEGIN; ... COMMIT;.  That file
+ * already runs as one unit here, so the pair is dropped; any other
+ * transaction control would break all-or-nothing and is refused.
+ */
+static void
+check_statements(PgmScript *script)
+{
+	PgmFile    *file = script->file;
+	int			first = 0;
+	int			last = script->nstmts - 1;
+	int			i;
+
+	if (script->nstmts >= 2 &&
+		is_trans_kind(script->stmts[first].parsetree, TRANS_STMT_BEGIN, TRANS_STMT_START) &&
+		((TransactionStmt *) script->stmts[first].parsetree)->options == NIL &&
+		is_trans_kind(script->stmts[last].parsetree, TRANS_STMT_COMMIT, TRANS_STMT_COMMIT) &&
+		!((TransactionStmt *) script->stmts[last].parsetree)->chain)
+	{
+		script->stmts++;
+		script->nstmts -= 2;
+	}
+
+	for (i = 0; i < script->nstmts; i++)
+	{
+		PgmStatement *st = &script->stmts[i];
+		int			line;
+		int			column;
+
+		pgm_script_position(file, st->start, &line, &column);
+		if (IsA(st->parsetree, TransactionStmt))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+					 errmsg("%s is not allowed in migration file \"%s\"",
+							transaction_keyword((TransactionStmt *) st->parsetree),
+							file->filename),
+					 errdetail("File \"%s\", line %d, column %d.", file->filename, line, column),
+					 errhint("Each migration runs in its own transaction. Remove transaction control statements, or wrap the whole file in a single BEGIN; ... COMMIT; pair.")));
+		if (IsA(st->parsetree, CopyStmt) &&
+			((CopyStmt *) st->parsetree)->filename == NULL &&
+			!((CopyStmt *) st->parsetree)->is_program)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("COPY %s is not supported in migration file \"%s\"",
+							((CopyStmt *) st->parsetree)->is_from ? "FROM STDIN" : "TO STDOUT",
+							file->filename),
+					 errdetail("File \"%s\", line %d, column %d.", file->filename, line, column),
+					 errhint("Migrations run inside the server, with no client to send or receive data. Use INSERT statements, or COPY from a file on the server.")));
+	}
+}
+
+PgmScript *
+pgm_script_parse(PgmFile *file)
+{
+	PgmScript  *script = palloc0(sizeof(PgmScript));
+	List	   *parsetrees;
+	ListCell   *lc;
+	int			n = 0;
+
+	Assert(file->body != NULL);
+	script->file = file;
+	parsetrees = parse_or_raise(file);
+	script->stmts = palloc0(sizeof(PgmStatement) * Max(list_length(parsetrees), 1));
+
+	foreach(lc, parsetrees)
+	{
+		RawStmt    *raw = lfirst_node(RawStmt, lc);
+		size_t		loc = raw->stmt_location;
+		size_t		end = raw->stmt_len > 0 ? loc + raw->stmt_len : file->len;
+		PgmStatement *st = &script->stmts[n++];
+
+		st->start = (int) pgm_skip_blank(file->body, loc, end);
+		st->end = (int) pgm_trim_end(file->body, st->start, end);
+		st->line = pgm_line_at(file->body, st->start);
+		st->parsetree = raw->stmt;
+	}
+	script->nstmts = n;
+	check_statements(script);
+	return script;
+}
+
+char *
+pgm_statement_text(const PgmScript *script, int i)
+{
+	const PgmStatement *st = &script->stmts[i];
+
+	return pnstrdup(script->file->body + st->start, st->end - st->start);
+}
+
+char *
+pgm_statement_excerpt(const PgmScript *script, int i)
+{
+	const PgmStatement *st = &script->stmts[i];
+	const char *s = script->file->body + st->start;
+	int			len = st->end - st->start;
+	int			clip = pg_mbcliplen(s, len, EXCERPT_MAX);
+	StringInfoData buf;
+	int			k;
+	bool		space = false;
+
+	initStringInfo(&buf);
+	for (k = 0; k < clip; k++)
+	{
+		char		c = s[k];
+
+		if (c == '\n' || c == '\r' || c == '\t' || c == ' ')
+		{
+			space = true;
+			continue;
+		}
+		if (space && buf.len > 0)
+			appendStringInfoChar(&buf, ' ');
+		space = false;
+		appendStringInfoChar(&buf, c);
+	}
+	if (clip < len)
+		appendStringInfoString(&buf, " ...");
+	return buf.data;
+}
