@@ -132,12 +132,19 @@ raise_migration_error(PgmScript *script, int stmt, ErrorData *edata)
 		appendStringInfo(&context, "migration file \"%s\"", file->filename);
 	}
 
-	ereport(ERROR,
-			(errcode(edata->sqlerrcode),
-			 errmsg_internal("%s", edata->message),
-			 errdetail_internal("%s", detail.data),
-			 errhint("%s", migration_hint(edata)),
-			 errcontext("%s", context.data)));
+	/*
+	 * Re-throw the original error (its SQLSTATE, message and source
+	 * location) with our detail, hint and context; positions referred to
+	 * the statement text, which the client never saw.
+	 */
+	edata->detail = detail.data;
+	edata->hint = pstrdup(migration_hint(edata));
+	edata->context = context.data;
+	edata->cursorpos = 0;
+	edata->internalpos = 0;
+	edata->internalquery = NULL;
+	ThrowErrorData(edata);
+	pg_unreachable();
 }
 
 double

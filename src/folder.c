@@ -33,8 +33,9 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
-/* pg_migrate.max_file_size, in kB */
-static int	pgm_max_file_size_kb = MaxAllocSize / 1024;
+/* pg_migrate.max_file_size, in kB; 1GB is PostgreSQL's limit for a text */
+#define MAX_FILE_SIZE_KB (1024 * 1024)
+static int	pgm_max_file_size_kb = MAX_FILE_SIZE_KB;
 
 void
 pgm_folder_init(void)
@@ -43,9 +44,9 @@ pgm_folder_init(void)
 							"Sets the largest migration file pg_migrate reads.",
 							"Larger files are refused; PostgreSQL cannot hold a query text over 1GB.",
 							&pgm_max_file_size_kb,
-							MaxAllocSize / 1024,
+							MAX_FILE_SIZE_KB,
 							1,
-							MaxAllocSize / 1024,
+							MAX_FILE_SIZE_KB,
 							PGC_SUSET,
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
@@ -227,7 +228,7 @@ check_text(PgmFile *file)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
 				 errmsg("migration file \"%s\" contains a NUL byte", file->filename),
-				 errdetail("File \"%s\", line %d.", file->filename,
+				 errdetail("Migration file \"%s\", line %d.", file->filename,
 						   pgm_line_at(file->body, nul - file->body)),
 				 errhint("Migration files must be text; remove the NUL byte or save the file in the database encoding (%s).",
 						 GetDatabaseEncodingName())));
@@ -238,7 +239,7 @@ check_text(PgmFile *file)
 				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
 				 errmsg("migration file \"%s\" is not valid %s", file->filename,
 						GetDatabaseEncodingName()),
-				 errdetail("File \"%s\", line %d: invalid byte sequence 0x%02x.", file->filename,
+				 errdetail("Migration file \"%s\", line %d: invalid byte sequence 0x%02x.", file->filename,
 						   pgm_line_at(file->body, valid),
 						   (unsigned char) file->body[valid]),
 				 errhint("Save the file in the database encoding (%s).", GetDatabaseEncodingName())));
@@ -250,7 +251,8 @@ pgm_file_load(PgmFolder *folder, PgmFile *file)
 	char	   *path = psprintf("%s/%s", folder->path, file->filename);
 	struct stat st;
 	int			fd;
-	size_t		max_size = (size_t) pgm_max_file_size_kb * 1024;
+	/* a file and its terminating NUL must fit in one palloc */
+	size_t		max_size = Min((size_t) pgm_max_file_size_kb * 1024, MaxAllocSize - 1);
 	size_t		done = 0;
 	char		extra;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];

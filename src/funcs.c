@@ -35,6 +35,7 @@ folder_argument(FunctionCallInfo fcinfo, int argno)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("migration folder must not be null"),
+				 errdetail("Migrations are read from the folder given as the first argument."),
 				 errhint("Give the folder's full path on the database server.")));
 	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }

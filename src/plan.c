@@ -17,6 +17,8 @@
  *   - the table exists with no row: nothing is applied (golang-migrate's
  *     NilVersion).
  * A missing table is not a roll back: it is recreated from the history.
+ * A dirty version V (golang-migrate failed part-way through V) means the
+ * versions below V were applied and V failed.
  *
  * IDENTIFICATION
  *	  src/plan.c
@@ -98,7 +100,7 @@ adopt_version_table(PgmPlan *plan, PgmVersionTable *vt)
 	int64		max_hist = 0;
 	int			k;
 
-	if (!vt->exists || vt->dirty)
+	if (!vt->exists)
 		return;
 
 	for (k = 0; k < plan->n; k++)
@@ -120,7 +122,9 @@ adopt_version_table(PgmPlan *plan, PgmVersionTable *vt)
 		}
 		else if (applied && item->version > vt->version)
 			item->adopt = PGM_ADOPT_REVERT;
-		else if (!applied && item->file != NULL && item->version <= vt->version &&
+		else if (!applied && item->file != NULL &&
+				 (item->version < vt->version ||
+				  (item->version == vt->version && !vt->dirty)) &&
 				 (!had_applied || item->version > max_hist))
 			item->adopt = PGM_ADOPT_BASELINE;
 	}

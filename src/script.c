@@ -55,6 +55,36 @@ char_to_byte_offset(const char *s, int len, int pos)
 	return Min(off, len);
 }
 
+/*
+ * pg_dump-style "COPY ... FROM stdin;" followed by data lines fails to parse
+ * at the data; find the COPY so the error can say what really went wrong.
+ * Returns the offset of "COPY" or -1.
+ */
+static int
+find_copy_from_stdin(const char *body, int error_offset)
+{
+	int			i;
+
+	for (i = error_offset - 1; i >= 0; i--)
+	{
+		int			j = i;
+
+		if (body[i] != ';')
+			continue;
+		while (j > 0 && (body[j - 1] == ' ' || body[j - 1] == '\t'))
+			j--;
+		if (j >= 10 && pg_strncasecmp(body + j - 10, "from stdin", 10) == 0)
+		{
+			int			k = pgm_line_start(body, j - 10);
+
+			k = pgm_skip_blank(body, k, j);
+			return pg_strncasecmp(body + k, "copy", 4) == 0 ? k : -1;
+		}
+		return -1;
+	}
+	return -1;
+}
+
 /* Re-raises a parser error with the file, line and column added. */
 static void
 raise_parse_error(PgmFile *file, ErrorData *edata)
@@ -62,23 +92,37 @@ raise_parse_error(PgmFile *file, ErrorData *edata)
 	int			offset = 0;
 	int			line;
 	int			column;
+	int			copy_offset;
 
 	if (edata->cursorpos > 0)
 		offset = char_to_byte_offset(file->body, (int) file->len, edata->cursorpos);
 	pgm_script_position(file, offset, &line, &column);
 
+	copy_offset = find_copy_from_stdin(file->body, offset);
+	if (copy_offset >= 0)
+	{
+		pgm_script_position(file, copy_offset, &line, &column);
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("COPY FROM STDIN is not supported in migration file \"%s\"", file->filename),
+				 errdetail("Migration file \"%s\", line %d, column %d.", file->filename, line, column),
+				 errhint("Migrations run inside the server, with no client to send data. Use INSERT statements, or COPY from a file on the server.")));
+	}
+
 	if (edata->cursorpos > 0 && file->body[offset] == '\\')
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR),
 				 errmsg("psql meta-command in migration file \"%s\"", file->filename),
-				 errdetail("File \"%s\", line %d, column %d.", file->filename, line, column),
+				 errdetail("Migration file \"%s\", line %d, column %d.", file->filename, line, column),
 				 errhint("Migration files are run by the server as plain SQL; psql meta-commands such as \\i, \\set and \\connect are not available there.")));
 
-	ereport(ERROR,
-			(errcode(edata->sqlerrcode),
-			 errmsg("%s in migration file \"%s\"", edata->message, file->filename),
-			 errdetail("File \"%s\", line %d, column %d.", file->filename, line, column),
-			 errhint("Fix the migration file; nothing was applied.")));
+	/* keep the parser's SQLSTATE, message and location; add where */
+	edata->detail = psprintf("Migration file \"%s\", line %d, column %d.",
+							 file->filename, line, column);
+	edata->hint = pstrdup("Fix the migration file and call migrate_apply again; nothing was applied, since every pending file is parsed before any runs.");
+	edata->cursorpos = 0;
+	ThrowErrorData(edata);
+	pg_unreachable();
 }
 
 static List *
@@ -175,7 +219,7 @@ check_statements(PgmScript *script)
 					 errmsg("%s is not allowed in migration file \"%s\"",
 							transaction_keyword((TransactionStmt *) st->parsetree),
 							file->filename),
-					 errdetail("File \"%s\", line %d, column %d.", file->filename, line, column),
+					 errdetail("Migration file \"%s\", line %d, column %d.", file->filename, line, column),
 					 errhint("Each migration runs in its own transaction. Remove transaction control statements, or wrap the whole file in a single BEGIN; ... COMMIT; pair.")));
 		if (IsA(st->parsetree, CopyStmt) &&
 			((CopyStmt *) st->parsetree)->filename == NULL &&
@@ -185,7 +229,7 @@ check_statements(PgmScript *script)
 					 errmsg("COPY %s is not supported in migration file \"%s\"",
 							((CopyStmt *) st->parsetree)->is_from ? "FROM STDIN" : "TO STDOUT",
 							file->filename),
-					 errdetail("File \"%s\", line %d, column %d.", file->filename, line, column),
+					 errdetail("Migration file \"%s\", line %d, column %d.", file->filename, line, column),
 					 errhint("Migrations run inside the server, with no client to send or receive data. Use INSERT statements, or COPY from a file on the server.")));
 	}
 }

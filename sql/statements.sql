@@ -1,0 +1,22 @@
+-- What a migration file may contain: one BEGIN ... COMMIT around the whole
+-- file is accepted; other transaction control, psql meta-commands and COPY
+-- with the client are refused with the line, before anything runs.
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set fx :abs_srcdir '/test/fixtures'
+\set orig :DBNAME
+CREATE DATABASE pgm_statements;
+\c pgm_statements
+CREATE EXTENSION pg_migrate;
+
+SELECT * FROM migrate_apply(:'fx' || '/stmt_commit');
+SELECT * FROM migrate_apply(:'fx' || '/stmt_meta');
+SELECT * FROM migrate_apply(:'fx' || '/stmt_copy');
+SELECT * FROM migrate_apply(:'fx' || '/stmt_copy_nodata');
+SELECT to_regclass('c1') AS c1, to_regclass('m1') AS m1, to_regclass('cp') AS cp;
+SELECT count(*) FROM pgmigrate.history;
+
+SELECT version, name FROM migrate_apply(:'fx' || '/stmt_wrapped');
+TABLE wrapped;
+
+\c :orig
+DROP DATABASE pgm_statements;

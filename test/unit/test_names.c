@@ -1,0 +1,91 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_names.c
+ *	  Unit tests of the plain-C parts: file names (names.c) and text
+ *	  positions (textpos.c).  No server needed.
+ *
+ * IDENTIFICATION
+ *	  test/unit/test_names.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "names.h"
+#include "textpos.h"
+
+static int	passed;
+static int	failed;
+
+static void
+check(int ok, const char *what)
+{
+	if (ok)
+		passed++;
+	else
+	{
+		failed++;
+		printf("FAIL: %s\n", what);
+	}
+}
+
+static void
+expect_name(const char *file, PgmNameKind kind, long long version, const char *desc)
+{
+	PgmName		n = pgm_parse_name(file, strlen(file));
+	char		what[512];
+
+	snprintf(what, sizeof(what), "%s: kind %d (want %d)", file, n.kind, kind);
+	check(n.kind == kind, what);
+	if (kind == PGM_NAME_UP || kind == PGM_NAME_DOWN)
+	{
+		snprintf(what, sizeof(what), "%s: version %lld (want %lld)", file,
+				 (long long) n.version, version);
+		check(n.version == version, what);
+		snprintf(what, sizeof(what), "%s: description", file);
+		check(n.desc_len == strlen(desc) &&
+			  memcmp(file + n.desc_start, desc, n.desc_len) == 0, what);
+	}
+}
+
+int
+main(void)
+{
+	const char *sql = "-- lead\n/* a /* nested */ c */\n  SELECT 1;\n";
+
+	expect_name("1_create_table.up.sql", PGM_NAME_UP, 1, "create_table");
+	expect_name("2_add_field.down.sql", PGM_NAME_DOWN, 2, "add_field");
+	expect_name("0001_init.up.sql", PGM_NAME_UP, 1, "init");
+	expect_name("20240101120000_x.y.up.sql", PGM_NAME_UP, 20240101120000LL, "x.y");
+	expect_name("9223372036854775807_max.up.sql", PGM_NAME_UP, 9223372036854775807LL, "max");
+	expect_name("9223372036854775808_over.up.sql", PGM_NAME_OVERFLOW, 0, "");
+	expect_name("99999999999999999999999_over.up.sql", PGM_NAME_OVERFLOW, 0, "");
+	expect_name("-1_negative.up.sql", PGM_NAME_NEGATIVE, 0, "");
+	expect_name("create_users.up.sql", PGM_NAME_INVALID, 0, "");
+	expect_name("1-create.up.sql", PGM_NAME_INVALID, 0, "");
+	expect_name("1_.up.sql", PGM_NAME_INVALID, 0, "");
+	expect_name("1.up.sql", PGM_NAME_INVALID, 0, "");
+	expect_name("_x.up.sql", PGM_NAME_INVALID, 0, "");
+	expect_name("1_x.sql", PGM_NAME_INVALID, 0, "");
+	expect_name(".up.sql", PGM_NAME_IGNORED, 0, "");
+	expect_name("1_a.sql.bak", PGM_NAME_IGNORED, 0, "");
+	expect_name("README.md", PGM_NAME_IGNORED, 0, "");
+	expect_name(".gitkeep", PGM_NAME_IGNORED, 0, "");
+	expect_name(".1_hidden.up.sql", PGM_NAME_IGNORED, 0, "");
+	expect_name("atlas.sum", PGM_NAME_IGNORED, 0, "");
+	expect_name("", PGM_NAME_IGNORED, 0, "");
+
+	check(pgm_line_at(sql, 0) == 1, "line of offset 0");
+	check(pgm_line_at(sql, strlen(sql)) == 4, "line of end");
+	check(pgm_skip_blank(sql, 0, strlen(sql)) == (size_t) (strstr(sql, "SELECT") - sql),
+		  "skip comments and nested comments");
+	check(pgm_skip_blank("  ", 0, 2) == 2, "skip all blank");
+	check(pgm_skip_blank("/* open", 0, 7) == 7, "unterminated comment");
+	check(pgm_line_start(sql, strstr(sql, "SELECT") - sql) == (size_t) (strstr(sql, "  SELECT") - sql),
+		  "line start");
+	check(pgm_trim_end("ab  \n", 0, 5) == 2, "trim end");
+
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed == 0 ? 0 : 1;
+}
