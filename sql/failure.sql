@@ -6,10 +6,9 @@
 CREATE DATABASE pgm_failure;
 \c pgm_failure
 CREATE EXTENSION pg_migrate;
-\set VERBOSITY verbose
 
 SELECT * FROM migrate_apply(:'fx' || '/failing');
-\set VERBOSITY default
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- nothing persisted: no tables, no history, no schema_migrations
 SELECT to_regclass('public.users') AS users, to_regclass('public.orders') AS orders,
        to_regclass('public.schema_migrations') AS schema_migrations;
@@ -34,9 +33,8 @@ DROP DATABASE pgm_failure;
 CREATE DATABASE pgm_syntax;
 \c pgm_syntax
 CREATE EXTENSION pg_migrate;
-\set VERBOSITY verbose
 SELECT * FROM migrate_apply(:'fx' || '/syntax');
-\set VERBOSITY default
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT to_regclass('public.first_table') AS first_table;
 SELECT version, state FROM migrate_status(:'fx' || '/syntax');
 

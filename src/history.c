@@ -15,6 +15,10 @@
  * their columns, so columns that migrations add to schema_migrations are
  * tolerated.
  *
+ * Reads pass read_only = false to SPI on purpose: SPI then takes a fresh
+ * snapshot per query, so a caller that waited for the migration lock sees
+ * what the session it waited for committed (READ COMMITTED).
+ *
  * IDENTIFICATION
  *	  src/history.c
  *
@@ -83,7 +87,7 @@ pgm_history_load(void)
 	rc = SPI_execute("SELECT DISTINCT ON (version) version, name, state, checksum, "
 					 "applied_at, duration_ms "
 					 "FROM pgmigrate.history ORDER BY version, id DESC",
-					 true, 0);
+					 false, 0);
 	spi_check(rc, SPI_OK_SELECT, "reading pgmigrate.history");
 
 	hist->n = (int) SPI_processed;
@@ -107,7 +111,7 @@ pgm_history_load(void)
 
 	rc = SPI_execute("SELECT directory FROM pgmigrate.history "
 					 "WHERE directory IS NOT NULL ORDER BY id DESC LIMIT 1",
-					 true, 0);
+					 false, 0);
 	spi_check(rc, SPI_OK_SELECT, "reading pgmigrate.history");
 	if (SPI_processed == 1)
 		hist->last_directory = text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -132,7 +136,7 @@ pgm_version_table_read(PgmVersionTable *vt)
 
 	nestlevel = safe_path_begin();
 	rc = SPI_execute("SELECT version, dirty FROM public.schema_migrations "
-					 "ORDER BY version DESC LIMIT 1", true, 0);
+					 "ORDER BY version DESC LIMIT 1", false, 0);
 	spi_check(rc, SPI_OK_SELECT, "reading public.schema_migrations");
 	if (SPI_processed == 1)
 	{

@@ -38,14 +38,14 @@ pgm_lock_key(void)
 	if (parts[2] == NULL)
 		elog(ERROR, "pg_migrate: could not find the current database's name");
 
-	INIT_LEGACY_CRC32(crc);
+	INIT_TRADITIONAL_CRC32(crc);
 	for (i = 0; i < 3; i++)
 	{
 		if (i > 0)
-			COMP_LEGACY_CRC32(crc, "", 1);	/* the '\0' separator */
-		COMP_LEGACY_CRC32(crc, parts[i], strlen(parts[i]));
+			COMP_TRADITIONAL_CRC32(crc, "", 1);	/* the '\0' separator */
+		COMP_TRADITIONAL_CRC32(crc, parts[i], strlen(parts[i]));
 	}
-	FIN_LEGACY_CRC32(crc);
+	FIN_TRADITIONAL_CRC32(crc);
 	return (int64) (uint32) (crc * GOLANG_MIGRATE_SALT);
 }
 

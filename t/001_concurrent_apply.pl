@@ -65,11 +65,8 @@ is($node->safe_psql('postgres', 'SELECT version, dirty FROM schema_migrations'),
 # golang-migrate's lock: key = crc32("public\0schema_migrations\0<db>") * salt
 my $key = (crc32("public\0schema_migrations\0postgres") * 1486364155) % 4294967296;
 write_file('41_after_lock.up.sql', "CREATE TABLE after_lock (id int);\n");
-my ($in, $lock_out) = ('', '');
-my $holder = $node->background_psql('postgres', \$in, \$lock_out,
-	IPC::Run::timer($PostgreSQL::Test::Utils::timeout_default));
-$in .= "SELECT pg_advisory_lock($key);\n";
-$holder->pump until $lock_out =~ /\n/ || $lock_out ne '';
+my $holder = $node->background_psql('postgres');
+$holder->query_safe("SELECT pg_advisory_lock($key)");
 
 my ($waiter_out, $waiter_err) = ('', '');
 my $waiter = IPC::Run::start(
@@ -80,8 +77,8 @@ ok($node->poll_query_until('postgres',
 	'migrate_apply waits for the golang-migrate lock');
 is($node->safe_psql('postgres', "SELECT to_regclass('after_lock') IS NULL"), 't',
 	'nothing applied while golang-migrate holds its lock');
-$in .= "SELECT pg_advisory_unlock($key);\n\\q\n";
-$holder->finish;
+$holder->query_safe("SELECT pg_advisory_unlock($key)");
+$holder->quit;
 $waiter->finish;
 is($waiter_out, "after_lock\n", 'applied once the lock was released');
 
