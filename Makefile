@@ -35,7 +35,7 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-.PHONY: test demo unit bench
+.PHONY: test demo unit bench fuzz
 
 # Everything: dependencies, build, install, unit tests, pg_regress, TAP.
 test:
@@ -43,6 +43,14 @@ test:
 
 demo:
 	bash examples/demo.sh
+
+# Speed and memory against psql -1 and a PL/pgSQL loop, in one run.
+bench:
+	bash bench/run.sh
+
+# libFuzzer over the plain-C parsers, for FUZZ_SECONDS (default 60) each.
+fuzz:
+	bash test/fuzz/run.sh
 
 unit: test/unit/test_names
 	test/unit/test_names
