@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# `make demo`: install what is missing, build and install pg_migrate, start a
+# throwaway PostgreSQL 15 cluster, create the extension, apply
+# examples/todo/migrations and print migrate_status().
+#
+# KEEP=1 leaves the cluster running and prints how to connect to it.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+bin=$("$PG_CONFIG" --bindir)
+
+bash "$top/test/deps.sh"
+make -C "$top" -s PG_CONFIG="$PG_CONFIG"
+make -C "$top" -s PG_CONFIG="$PG_CONFIG" install
+
+work=$(mktemp -d /tmp/pg_migrate_demo.XXXXXX)
+if [ "$(id -u)" -eq 0 ]; then
+	chown postgres: "$work"
+	as_pg=(runuser -u postgres --)
+else
+	as_pg=()
+fi
+port=$(( 20000 + RANDOM % 20000 ))
+stop() {
+	"${as_pg[@]}" "$bin/pg_ctl" -D "$work/data" -m fast stop >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+[ "${KEEP:-0}" = 1 ] || trap stop EXIT
+
+# the server reads the folder, so give it a copy it can read
+"${as_pg[@]}" cp -r "$top/examples/todo/migrations" "$work/migrations"
+"${as_pg[@]}" "$bin/initdb" -D "$work/data" -A trust -U postgres >/dev/null
+"${as_pg[@]}" "$bin/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
+	-o "-p $port -k $work -c listen_addresses=''" start >/dev/null
+
+psql() { "${as_pg[@]}" "$bin/psql" -X -h "$work" -p "$port" -U postgres "$@"; }
+
+echo "== CREATE EXTENSION pg_migrate; apply $work/migrations"
+psql -d postgres -q -c "CREATE DATABASE todo"
+psql -d todo -v ON_ERROR_STOP=1 -e <<SQL
+CREATE EXTENSION pg_migrate;
+SELECT * FROM migrate_apply('$work/migrations');
+SELECT version, name, state, applied_at, round(duration_ms::numeric, 2) AS ms,
+       left(checksum, 16) AS checksum
+FROM migrate_status();
+TABLE schema_migrations;
+SQL
+
+echo "== a new file arrives: 3_add_priority.up.sql"
+"${as_pg[@]}" sh -c "printf '%s\n' 'ALTER TABLE todo_item ADD COLUMN priority int NOT NULL DEFAULT 0;' > '$work/migrations/3_add_priority.up.sql'"
+psql -d todo -v ON_ERROR_STOP=1 -e <<SQL
+SELECT version, name, state FROM migrate_status();
+SELECT * FROM migrate_apply('$work/migrations');
+SQL
+
+echo "== a broken file: the error names the file and line, nothing is applied"
+"${as_pg[@]}" sh -c "printf '%s\n' '-- a typo in the column name' 'CREATE INDEX todo_item_title_idx ON todo_item (titel);' > '$work/migrations/4_index_title.up.sql'"
+psql -d todo -e -c "SELECT * FROM migrate_apply('$work/migrations')" || true
+
+if [ "${KEEP:-0}" = 1 ]; then
+	echo "== the cluster is still running: $bin/psql -h $work -p $port -U postgres todo"
+fi
