@@ -14,14 +14,16 @@ OBJS = \
 	src/names.o \
 	src/plan.o \
 	src/policy.o \
+	src/repair.o \
 	src/script.o \
-	src/textpos.o
+	src/textpos.o \
+	src/validate.o
 
 DATA = pg_migrate--1.0.sql
 PGFILEDESC = "pg_migrate - apply schema migrations inside the server"
 
 # First creates the extension, last drops it.
-REGRESS = setup apply_todo dollar_quotes failure target_and_rerun \
+REGRESS = setup apply_todo dollar_quotes failure target_and_rerun bad_names bad_files drift safety \
 	empty_and_zeros adopt_schema_migrations statements privileges teardown
 REGRESS_OPTS = --temp-instance=./tmp_regress --temp-config=test/regress.conf
 TAP_TESTS = 1

@@ -19,7 +19,8 @@ CREATE TABLE pgmigrate.history (
 	directory	text,
 	checksum	text,
 	state		text NOT NULL
-		CHECK (state IN ('applied', 'baselined', 'failed', 'reverted')),
+		CHECK (state IN ('applied', 'baselined', 'failed', 'reverted',
+						 'repaired', 'cleared')),
 	applied_at	timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
 	duration_ms	double precision,
 	applied_by	name NOT NULL DEFAULT CURRENT_USER
@@ -32,12 +33,14 @@ COMMENT ON TABLE pgmigrate.history IS
 SELECT pg_catalog.pg_extension_config_dump('pgmigrate.history', '');
 SELECT pg_catalog.pg_extension_config_dump('pgmigrate.history_id_seq', '');
 
-CREATE FUNCTION migrate_apply(dir text, target bigint DEFAULT NULL)
+CREATE FUNCTION migrate_apply(dir text, target bigint DEFAULT NULL,
+							  out_of_order boolean DEFAULT false,
+							  ignore_missing boolean DEFAULT false)
 RETURNS TABLE(version bigint, name text, duration_ms double precision)
 AS 'MODULE_PATHNAME', 'migrate_apply'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION migrate_apply(text, bigint) IS
+COMMENT ON FUNCTION migrate_apply(text, bigint, boolean, boolean) IS
 	'Applies the pending migrations of a folder on the server, all or nothing';
 
 CREATE FUNCTION migrate_status(dir text DEFAULT NULL)
@@ -50,11 +53,31 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION migrate_status(text) IS
 	'Shows each migration of a folder and of the history with its state';
 
+CREATE FUNCTION migrate_validate(dir text)
+RETURNS TABLE(file text, version bigint, severity text, problem text)
+AS 'MODULE_PATHNAME', 'migrate_validate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION migrate_validate(text) IS
+	'Lists every problem of a folder without applying anything; empty means clean';
+
+CREATE FUNCTION migrate_repair(dir text)
+RETURNS TABLE(version bigint, name text, action text)
+AS 'MODULE_PATHNAME', 'migrate_repair'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION migrate_repair(text) IS
+	'Records the current checksums of modified files and clears failed attempts';
+
 -- Reading a server folder is reading server files: the rule of COPY FROM.
-REVOKE ALL ON FUNCTION migrate_apply(text, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate_apply(text, bigint, boolean, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate_status(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION migrate_apply(text, bigint) TO pg_read_server_files;
+REVOKE ALL ON FUNCTION migrate_validate(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate_repair(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migrate_apply(text, bigint, boolean, boolean) TO pg_read_server_files;
 GRANT EXECUTE ON FUNCTION migrate_status(text) TO pg_read_server_files;
+GRANT EXECUTE ON FUNCTION migrate_validate(text) TO pg_read_server_files;
+GRANT EXECUTE ON FUNCTION migrate_repair(text) TO pg_read_server_files;
 
 REVOKE ALL ON SCHEMA pgmigrate FROM PUBLIC;
 REVOKE ALL ON pgmigrate.history FROM PUBLIC;

@@ -16,6 +16,7 @@
 
 #include "fmgr.h"
 #include "src/folder.h"
+#include "src/policy.h"
 #include "utils/guc.h"
 
 PG_MODULE_MAGIC;
@@ -26,6 +27,7 @@ void
 _PG_init(void)
 {
 	pgm_folder_init();
+	pgm_policy_init();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("pg_migrate");
 #else

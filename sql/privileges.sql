@@ -17,13 +17,25 @@ SELECT * FROM migrate_apply('/nonexistent');
 RESET ROLE;
 
 -- EXECUTE granted by hand is not enough: the file-reading rule still holds
-GRANT EXECUTE ON FUNCTION migrate_apply(text, bigint) TO pgm_app;
+GRANT EXECUTE ON FUNCTION migrate_apply(text, bigint, boolean, boolean) TO pgm_app;
 SET ROLE pgm_app;
 SELECT * FROM migrate_apply(:'todo');
 RESET ROLE;
-REVOKE EXECUTE ON FUNCTION migrate_apply(text, bigint) FROM pgm_app;
+REVOKE EXECUTE ON FUNCTION migrate_apply(text, bigint, boolean, boolean) FROM pgm_app;
 
 GRANT pg_read_server_files TO pgm_app;
+-- members of pg_read_server_files that are not superusers may only use
+-- folders inside pg_migrate.allowed_directories, which is empty by default
+SET ROLE pgm_app;
+SELECT * FROM migrate_apply('/tmp');
+SET pg_migrate.allowed_directories = '/nonexistent';
+RESET ROLE;
+SET pg_migrate.allowed_directories = '/nonexistent';
+SET ROLE pgm_app;
+SELECT * FROM migrate_apply('/tmp');
+SELECT * FROM migrate_apply('/nonexistent/../tmp');
+RESET ROLE;
+SELECT set_config('pg_migrate.allowed_directories', :'abs_srcdir' || '/examples', false) IS NOT NULL AS allowed;
 SET ROLE pgm_app;
 SELECT version, name FROM migrate_apply(:'todo');
 SELECT version, state FROM migrate_status();

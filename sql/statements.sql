@@ -9,10 +9,16 @@ CREATE DATABASE pgm_statements;
 CREATE EXTENSION pg_migrate;
 
 SELECT * FROM migrate_apply(:'fx' || '/stmt_commit');
+SELECT * FROM migrate_apply(:'fx' || '/stmt_rollback');
+SELECT * FROM migrate_apply(:'fx' || '/stmt_savepoint');
+SELECT * FROM migrate_apply(:'fx' || '/stmt_begin_only');
 SELECT * FROM migrate_apply(:'fx' || '/stmt_meta');
+SELECT * FROM migrate_apply(:'fx' || '/stmt_connect');
 SELECT * FROM migrate_apply(:'fx' || '/stmt_copy');
 SELECT * FROM migrate_apply(:'fx' || '/stmt_copy_nodata');
-SELECT to_regclass('c1') AS c1, to_regclass('m1') AS m1, to_regclass('cp') AS cp;
+SELECT to_regclass('c1') AS c1, to_regclass('r1') AS r1, to_regclass('s1') AS s1,
+       to_regclass('b1') AS b1, to_regclass('m1') AS m1, to_regclass('k1') AS k1,
+       to_regclass('cp') AS cp;
 SELECT count(*) FROM pgmigrate.history;
 
 SELECT version, name FROM migrate_apply(:'fx' || '/stmt_wrapped');

@@ -7,8 +7,8 @@
  *   1. scan the folder and read every file once (no lock held for I/O);
  *   2. take the migration advisory lock (lock.c), then read the history and
  *      schema_migrations, so concurrent callers see each other's commits;
- *   3. build the plan and refuse drift (modified, missing, out of order) or
- *      a dirty schema_migrations;
+ *   3. build the plan and refuse drift (modified; missing and out of order
+ *      unless asked to go on) or a dirty schema_migrations;
  *   4. parse every pending file: a syntax error anywhere stops the call
  *      before any SQL runs;
  *   5. run each migration in its own subtransaction with its history row;
@@ -139,7 +139,7 @@ pgm_apply_folder(const char *dir, const PgmApplyOptions *opts,
 	int			npending = 0;
 	int			k;
 
-	folder = pgm_folder_scan(dir);
+	folder = pgm_folder_scan(dir, NULL);
 	for (k = 0; k < folder->nfiles; k++)
 		pgm_file_load(folder, &folder->files[k]);
 
@@ -154,13 +154,15 @@ pgm_apply_folder(const char *dir, const PgmApplyOptions *opts,
 
 	refuse_state(plan, PGM_STATE_MODIFIED,
 				 "applied migration files were modified",
-				 "Restore the files as they were applied; a change to the schema belongs in a new migration file.");
-	refuse_state(plan, PGM_STATE_MISSING,
-				 "applied migration files are missing from the folder",
-				 "Restore the missing files; pg_migrate does not apply a folder that lost migrations it applied.");
-	refuse_state(plan, PGM_STATE_OUT_OF_ORDER,
-				 "pending migrations have versions below the highest applied version",
-				 "Give the new files versions above the highest applied one.");
+				 "Restore the files as they were applied; a change to the schema belongs in a new migration file. If the change is harmless (a comment, white space), call migrate_repair to record the new checksums.");
+	if (!opts->ignore_missing)
+		refuse_state(plan, PGM_STATE_MISSING,
+					 "applied migration files are missing from the folder",
+					 "Restore the missing files, or call migrate_apply with ignore_missing => true.");
+	if (!opts->out_of_order)
+		refuse_state(plan, PGM_STATE_OUT_OF_ORDER,
+					 "pending migrations have versions below the highest applied version",
+					 "Give the new files versions above the highest applied one, or call migrate_apply with out_of_order => true to apply them in version order.");
 
 	memset(&state, 0, sizeof(state));
 	pgm_history_writer_init(&state.writer, dir);
@@ -174,7 +176,8 @@ pgm_apply_folder(const char *dir, const PgmApplyOptions *opts,
 	{
 		PgmPlanItem *item = &plan->items[k];
 		bool		runs = item->file != NULL &&
-			(item->state == PGM_STATE_PENDING || item->state == PGM_STATE_FAILED) &&
+			(item->state == PGM_STATE_PENDING || item->state == PGM_STATE_FAILED ||
+			 item->state == PGM_STATE_OUT_OF_ORDER) &&
 			(!opts->has_target || item->version <= opts->target);
 		MemoryContext oldcontext;
 

@@ -15,6 +15,8 @@ typedef struct PgmApplyOptions
 {
 	bool		has_target;
 	int64		target;			/* apply versions <= target */
+	bool		out_of_order;	/* apply pending versions below the highest applied */
+	bool		ignore_missing; /* go on when applied files are missing */
 } PgmApplyOptions;
 
 /* Called once per migration applied, in order. */

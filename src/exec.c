@@ -29,6 +29,7 @@
 #include "miscadmin.h"
 #include "portability/instr_time.h"
 #include "storage/lock.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
@@ -165,6 +166,13 @@ pgm_exec_in_subxact(PgmScript *script, PgmAfterMigration after, void *arg)
 		instr_time	elapsed;
 		int			i;
 
+		/*
+		 * Settings a migration changes (SET search_path, SET lock_timeout)
+		 * last until its end, as in a function with a SET clause: the next
+		 * migration and the caller's session start from the caller's.
+		 */
+		int			guc_level = NewGUCNestLevel();
+
 		for (i = 0; i < script->nstmts; i++)
 		{
 			char	   *sql = pgm_statement_text(script, i);
@@ -182,6 +190,7 @@ pgm_exec_in_subxact(PgmScript *script, PgmAfterMigration after, void *arg)
 			pfree(sql);
 		}
 		current = -1;
+		AtEOXact_GUC(false, guc_level);
 
 		INSTR_TIME_SET_CURRENT(elapsed);
 		INSTR_TIME_SUBTRACT(elapsed, start);

@@ -27,6 +27,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "names.h"
+#include "policy.h"
 #include "storage/fd.h"
 #include "textpos.h"
 #include "utils/builtins.h"
@@ -68,12 +69,7 @@ check_folder(const char *path)
 {
 	struct stat st;
 
-	if (!is_absolute_path(path))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("migration folder must be an absolute path"),
-				 errdetail("The folder given was \"%s\".", path),
-				 errhint("Give the folder's full path on the database server, starting with \"/\".")));
+	pgm_check_folder(path);
 
 	if (stat(path, &st) != 0)
 		ereport(ERROR,
@@ -90,27 +86,40 @@ check_folder(const char *path)
 				 errhint("Give the folder's path, not a file's.")));
 }
 
-/* Pairs .down.sql files with their .up.sql and rejects duplicate versions. */
-static void
-check_duplicates(PgmFile *files, int n, bool down, const char *path)
+/*
+ * Rejects two files with one version.  In collect mode the later file is
+ * reported and dropped so that checking can go on; returns the new count.
+ */
+static int
+check_duplicates(PgmFile *files, int n, bool down, const char *path, List **problems)
 {
 	int			i;
+	int			kept = n > 0 ? 1 : 0;
 
 	for (i = 1; i < n; i++)
 	{
-		if (files[i].version == files[i - 1].version)
+		if (files[i].version != files[kept - 1].version)
+		{
+			files[kept++] = files[i];
+			continue;
+		}
+		if (problems == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
 					 errmsg("duplicate migration version " INT64_FORMAT " in folder \"%s\"",
 							files[i].version, path),
 					 errdetail("Files \"%s\" and \"%s\" both have version " INT64_FORMAT ".",
-							   files[i - 1].filename, files[i].filename, files[i].version),
+							   files[kept - 1].filename, files[i].filename, files[i].version),
 					 errhint("Give each %s migration its own version number.", down ? "down" : "up")));
+		pgm_problem_add(problems, files[i].filename, true, files[i].version, "error",
+						psprintf("duplicate migration version " INT64_FORMAT ": also used by \"%s\"",
+								 files[i].version, files[kept - 1].filename));
 	}
+	return kept;
 }
 
 PgmFolder *
-pgm_folder_scan(const char *path)
+pgm_folder_scan(const char *path, List **problems)
 {
 	PgmFolder  *folder;
 	DIR		   *dir;
@@ -129,6 +138,12 @@ pgm_folder_scan(const char *path)
 	downs = palloc(sizeof(PgmFile) * cap);
 
 	dir = AllocateDir(path);
+	if (dir == NULL)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not read migration folder \"%s\": %m", path),
+				 errdetail("The folder is read by the database server, as the operating system user that runs it."),
+				 errhint("Check that the server's operating system user may list the folder.")));
 	while ((de = ReadDir(dir, path)) != NULL)
 	{
 		size_t		len = strlen(de->d_name);
@@ -143,6 +158,14 @@ pgm_folder_scan(const char *path)
 			case PGM_NAME_INVALID:
 			case PGM_NAME_NEGATIVE:
 			case PGM_NAME_OVERFLOW:
+				if (problems != NULL)
+				{
+					pgm_problem_add(problems, de->d_name, false, 0, "error",
+									psprintf("invalid migration file name: %s",
+											 pgm_name_problem(pn.kind)));
+					continue;
+				}
+				else
 				{
 					char	   *name = pstrdup(de->d_name);
 
@@ -151,7 +174,7 @@ pgm_folder_scan(const char *path)
 							(errcode(pn.kind == PGM_NAME_INVALID ? ERRCODE_INVALID_NAME :
 									 ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 							 errmsg("invalid migration file name \"%s\"", name),
-							 errdetail("%s", pgm_name_problem(pn.kind)),
+							 errdetail("Migration file \"%s\": %s", name, pgm_name_problem(pn.kind)),
 							 errhint("Rename the file, or move it out of folder \"%s\".", path)));
 				}
 				break;
@@ -176,8 +199,8 @@ pgm_folder_scan(const char *path)
 
 	qsort(ups, nup, sizeof(PgmFile), compare_files);
 	qsort(downs, ndown, sizeof(PgmFile), compare_files);
-	check_duplicates(ups, nup, false, path);
-	check_duplicates(downs, ndown, true, path);
+	nup = check_duplicates(ups, nup, false, path, problems);
+	ndown = check_duplicates(downs, ndown, true, path, problems);
 
 	/* both lists are sorted: attach each down file to its up file */
 	for (i = 0, j = 0; i < nup && j < ndown;)
@@ -245,6 +268,16 @@ check_text(PgmFile *file)
 				 errhint("Save the file in the database encoding (%s).", GetDatabaseEncodingName())));
 }
 
+static void
+not_regular(PgmFolder *folder, PgmFile *file)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+			 errmsg("migration file \"%s\" is not a regular file", file->filename),
+			 errdetail("The file is in folder \"%s\".", folder->path),
+			 errhint("Replace it with a regular file, or remove it from the folder.")));
+}
+
 void
 pgm_file_load(PgmFolder *folder, PgmFile *file)
 {
@@ -257,7 +290,19 @@ pgm_file_load(PgmFolder *folder, PgmFile *file)
 	char		extra;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 
-	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	pgm_check_file(folder->path, file->filename, path);
+
+	/* never open a FIFO or device: it could block or never end */
+	if (stat(path, &st) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open migration file \"%s\": %m", file->filename),
+				 errdetail("The file is in folder \"%s\".", folder->path),
+				 errhint("Check that the file, or the target of the link, exists and that the server can read it.")));
+	if (!S_ISREG(st.st_mode))
+		not_regular(folder, file);
+
+	fd = OpenTransientFile(path, O_RDONLY | O_NONBLOCK | PG_BINARY);
 	if (fd < 0)
 		ereport(ERROR,
 				(errcode_for_file_access(),
@@ -272,16 +317,12 @@ pgm_file_load(PgmFolder *folder, PgmFile *file)
 				 errdetail("The file is in folder \"%s\".", folder->path),
 				 errhint("Check the file on the database server.")));
 	if (!S_ISREG(st.st_mode))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("migration file \"%s\" is not a regular file", file->filename),
-				 errdetail("The file is in folder \"%s\".", folder->path),
-				 errhint("Replace it with a regular file, or remove it from the folder.")));
+		not_regular(folder, file);
 	if ((size_t) st.st_size > max_size)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("migration file \"%s\" is too large", file->filename),
-				 errdetail("File \"%s\" has %lld bytes; pg_migrate.max_file_size allows %zu.",
+				 errdetail("Migration file \"%s\" has %lld bytes; pg_migrate.max_file_size allows %zu.",
 						   file->filename, (long long) st.st_size, max_size),
 				 errhint("Split the migration into smaller files, or raise pg_migrate.max_file_size.")));
 

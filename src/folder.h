@@ -11,6 +11,9 @@
 #ifndef PGM_FOLDER_H
 #define PGM_FOLDER_H
 
+#include "nodes/pg_list.h"
+#include "problems.h"
+
 #define PGM_CHECKSUM_LEN 64		/* hex SHA-256 */
 
 typedef struct PgmFile
@@ -36,8 +39,12 @@ typedef struct PgmFolder
 
 extern void pgm_folder_init(void);
 
-/* Lists the migrations of a folder; reads no file contents. */
-extern PgmFolder *pgm_folder_scan(const char *path);
+/*
+ * Lists the migrations of a folder; reads no file contents.  With problems
+ * NULL, a bad name or a duplicate version raises an ERROR; otherwise each is
+ * added to *problems (a List of PgmProblem) and the file is left out.
+ */
+extern PgmFolder *pgm_folder_scan(const char *path, List **problems);
 
 /* Binary search by version; NULL if absent. */
 extern PgmFile *pgm_folder_find(PgmFolder *folder, int64 version);

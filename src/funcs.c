@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * funcs.c
- *	  SQL-callable functions: migrate_apply and migrate_status.
+ *	  SQL-callable functions: migrate_apply, migrate_status,
+ *	  migrate_validate and migrate_repair.
  *
  * Thin wrappers: check the caller, run the pipeline (apply.c, plan.c) and
  * return its rows through a materialized set in per-query memory.
@@ -22,11 +23,15 @@
 #include "history.h"
 #include "plan.h"
 #include "policy.h"
+#include "repair.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
+#include "validate.h"
 
 PG_FUNCTION_INFO_V1(migrate_apply);
 PG_FUNCTION_INFO_V1(migrate_status);
+PG_FUNCTION_INFO_V1(migrate_validate);
+PG_FUNCTION_INFO_V1(migrate_repair);
 
 static char *
 folder_argument(FunctionCallInfo fcinfo, int argno)
@@ -54,7 +59,9 @@ emit_applied(int64 version, const char *name, double duration_ms, void *arg)
 }
 
 /*
- * migrate_apply(dir text, target bigint DEFAULT NULL)
+ * migrate_apply(dir text, target bigint DEFAULT NULL,
+ *				 out_of_order boolean DEFAULT false,
+ *				 ignore_missing boolean DEFAULT false)
  *	  RETURNS TABLE(version bigint, name text, duration_ms double precision)
  */
 Datum
@@ -69,6 +76,8 @@ migrate_apply(PG_FUNCTION_ARGS)
 	opts.has_target = !PG_ARGISNULL(1);
 	if (opts.has_target)
 		opts.target = PG_GETARG_INT64(1);
+	opts.out_of_order = !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
+	opts.ignore_missing = !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
 
 	pgm_init_materialized_srf(fcinfo);
 	pgm_apply_folder(dir, &opts, emit_applied, fcinfo->resultinfo);
@@ -137,7 +146,7 @@ migrate_status(PG_FUNCTION_ARGS)
 		dir = hist->last_directory;
 	if (dir != NULL)
 	{
-		folder = pgm_folder_scan(dir);
+		folder = pgm_folder_scan(dir, NULL);
 		for (k = 0; k < folder->nfiles; k++)
 		{
 			pgm_file_load(folder, &folder->files[k]);
@@ -158,5 +167,69 @@ migrate_status(PG_FUNCTION_ARGS)
 
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "pg_migrate: SPI_finish failed");
+	return (Datum) 0;
+}
+
+/*
+ * migrate_validate(dir text)
+ *	  RETURNS TABLE(file text, version bigint, severity text, problem text)
+ *
+ * Every problem of the folder at once; an empty result means it is clean.
+ */
+Datum
+migrate_validate(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo;
+	char	   *dir;
+	List	   *problems;
+	ListCell   *lc;
+
+	pgm_check_access();
+	dir = folder_argument(fcinfo, 0);
+	pgm_init_materialized_srf(fcinfo);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	problems = pgm_validate_folder(dir);
+	foreach(lc, problems)
+	{
+		PgmProblem *p = (PgmProblem *) lfirst(lc);
+		Datum		values[4];
+		bool		nulls[4] = {p->file == NULL, !p->has_version, false, false};
+
+		values[0] = p->file ? CStringGetTextDatum(p->file) : (Datum) 0;
+		values[1] = Int64GetDatum(p->version);
+		values[2] = CStringGetTextDatum(p->severity);
+		values[3] = CStringGetTextDatum(p->problem);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+static void
+emit_repaired(int64 version, const char *name, const char *action, void *arg)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	values[0] = Int64GetDatum(version);
+	values[1] = CStringGetTextDatum(name);
+	values[2] = CStringGetTextDatum(action);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * migrate_repair(dir text)
+ *	  RETURNS TABLE(version bigint, name text, action text)
+ */
+Datum
+migrate_repair(PG_FUNCTION_ARGS)
+{
+	char	   *dir;
+
+	pgm_check_access();
+	dir = folder_argument(fcinfo, 0);
+	pgm_init_materialized_srf(fcinfo);
+	pgm_repair_folder(dir, emit_repaired, fcinfo->resultinfo);
 	return (Datum) 0;
 }

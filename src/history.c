@@ -64,7 +64,8 @@ bool
 pgm_history_is_applied_state(const char *state)
 {
 	return strcmp(state, PGM_HIST_APPLIED) == 0 ||
-		strcmp(state, PGM_HIST_BASELINED) == 0;
+		strcmp(state, PGM_HIST_BASELINED) == 0 ||
+		strcmp(state, PGM_HIST_REPAIRED) == 0;
 }
 
 static char *

@@ -20,6 +20,8 @@
 #define PGM_HIST_BASELINED	"baselined"
 #define PGM_HIST_FAILED		"failed"
 #define PGM_HIST_REVERTED	"reverted"
+#define PGM_HIST_REPAIRED	"repaired"	/* checksum realigned: applied */
+#define PGM_HIST_CLEARED	"cleared"	/* failed attempt cleared: pending */
 
 /* The latest history row of one version. */
 typedef struct PgmHistoryEntry

@@ -152,7 +152,8 @@ pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmVersionTable *vt)
 			plan->max_applied = item->version;
 			if (item->file == NULL && folder != NULL)
 				item->state = PGM_STATE_MISSING;
-			else if (item->file != NULL && item->adopt == PGM_ADOPT_NONE &&
+			else if (item->file != NULL && item->file->loaded &&
+					 item->adopt == PGM_ADOPT_NONE &&
 					 item->hist->checksum != NULL &&
 					 strcmp(item->hist->checksum, item->file->checksum) != 0)
 				item->state = PGM_STATE_MODIFIED;

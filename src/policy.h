@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * policy.h
- *	  Who may read migration folders.
+ *	  Who may read which migration folders.
  *
  * IDENTIFICATION
  *	  src/policy.h
@@ -11,7 +11,22 @@
 #ifndef PGM_POLICY_H
 #define PGM_POLICY_H
 
-/* Raises 42501 unless the current user may read files on the server. */
+extern void pgm_policy_init(void);
+
+/*
+ * Raises 42501 unless the current user may read migration folders at all
+ * (superuser or pg_read_server_files); runs before any file is touched.
+ */
 extern void pgm_check_access(void);
+
+/*
+ * Checks a folder path given by the caller: absolute, no "..", and inside
+ * pg_migrate.allowed_directories when that is set (always, for users that
+ * are not superusers).
+ */
+extern void pgm_check_folder(const char *path);
+
+/* Checks that a migration file, with links resolved, stays allowed. */
+extern void pgm_check_file(const char *folder, const char *filename, const char *path);
 
 #endif							/* PGM_POLICY_H */

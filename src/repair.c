@@ -1,0 +1,71 @@
+/*-------------------------------------------------------------------------
+ *
+ * repair.c
+ *	  Realign recorded checksums with the files and clear failed attempts.
+ *
+ * Like Flyway's repair: a human has checked that a modified file's change
+ * is harmless (a comment, white space) and wants the history to match the
+ * folder again.  The history stays append-only: a "repaired" row carries the
+ * new checksum and counts as applied; a "cleared" row makes a failed
+ * version pending again.  Takes the migration lock, like migrate_apply.
+ *
+ * IDENTIFICATION
+ *	  src/repair.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "folder.h"
+#include "history.h"
+#include "lock.h"
+#include "plan.h"
+#include "repair.h"
+
+void
+pgm_repair_folder(const char *dir, PgmRepairCallback emit, void *arg)
+{
+	PgmFolder  *folder = pgm_folder_scan(dir, NULL);
+	PgmHistory *hist;
+	PgmVersionTable vt;
+	PgmPlan    *plan;
+	PgmHistoryWriter writer;
+	int			k;
+
+	for (k = 0; k < folder->nfiles; k++)
+	{
+		pgm_file_load(folder, &folder->files[k]);
+		pgm_file_release(&folder->files[k]);
+	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pg_migrate: SPI_connect failed");
+	pgm_lock_xact();
+	pgm_version_table_read(&vt);
+	hist = pgm_history_load();
+	plan = pgm_plan_build(folder, hist, &vt);
+	pgm_history_writer_init(&writer, dir);
+
+	for (k = 0; k < plan->n; k++)
+	{
+		PgmPlanItem *item = &plan->items[k];
+
+		if (item->state == PGM_STATE_MODIFIED)
+		{
+			pgm_history_record(&writer, PGM_HIST_REPAIRED, item->version, item->name,
+							   item->file->filename, item->file->checksum, -1);
+			emit(item->version, item->name, "checksum realigned", arg);
+		}
+		else if (item->hist != NULL && strcmp(item->hist->state, PGM_HIST_FAILED) == 0)
+		{
+			pgm_history_record(&writer, PGM_HIST_CLEARED, item->version, item->name,
+							   item->file ? item->file->filename : NULL,
+							   item->file ? item->file->checksum : NULL, -1);
+			emit(item->version, item->name, "failed attempt cleared", arg);
+		}
+	}
+
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "pg_migrate: SPI_finish failed");
+}
