@@ -6,6 +6,7 @@ MODULE_big = pg_migrate
 OBJS = \
 	pg_migrate.o \
 	src/apply.o \
+	src/directives.o \
 	src/exec.o \
 	src/folder.o \
 	src/funcs.o \
@@ -15,9 +16,13 @@ OBJS = \
 	src/plan.o \
 	src/policy.o \
 	src/repair.o \
+	src/runner.o \
 	src/script.o \
 	src/textpos.o \
-	src/validate.o
+	src/toplevel.o \
+	src/validate.o \
+	src/worker.o \
+	src/worker_funcs.o
 
 DATA = pg_migrate--1.0.sql
 PGFILEDESC = "pg_migrate - apply schema migrations inside the server"
@@ -57,5 +62,8 @@ fuzz:
 unit: test/unit/test_names
 	test/unit/test_names
 
-test/unit/test_names: test/unit/test_names.c src/names.c src/textpos.c
+test/unit/test_names: test/unit/test_names.c src/names.c src/textpos.c src/directives.c
 	$(CC) -Wall -Wextra -Werror -O1 -g -Isrc -o $@ $^
+
+# PGXS tracks no header dependencies here: rebuild everything when one changes.
+$(OBJS): $(wildcard src/*.h)

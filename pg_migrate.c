@@ -17,6 +17,7 @@
 #include "fmgr.h"
 #include "src/folder.h"
 #include "src/policy.h"
+#include "src/worker.h"
 #include "utils/guc.h"
 
 PG_MODULE_MAGIC;
@@ -28,6 +29,7 @@ _PG_init(void)
 {
 	pgm_folder_init();
 	pgm_policy_init();
+	pgm_worker_init();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("pg_migrate");
 #else

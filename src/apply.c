@@ -51,13 +51,13 @@ record_applied(PgmScript *script, double duration_ms, void *arg)
 	PgmFile    *file = script->file;
 
 	pgm_history_record(&state->writer, PGM_HIST_APPLIED, file->version, file->name,
-					   file->filename, file->checksum, duration_ms);
+					   file->filename, file->checksum, duration_ms, NULL);
 }
 
 static void
-refuse_dirty(PgmVersionTable *vt)
+refuse_dirty(PgmPlan *plan, PgmVersionTable *vt)
 {
-	if (vt->exists && vt->has_row && vt->dirty)
+	if (vt->exists && vt->has_row && vt->dirty && !pgm_plan_dirty_is_ours(plan, vt))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("database is dirty at migration version " INT64_FORMAT, vt->version),
@@ -106,8 +106,51 @@ refuse_state(PgmPlan *plan, PgmState state, const char *message, const char *hin
 			 errhint("%s", hint)));
 }
 
+/* migrate_apply runs inside the caller's transaction: it cannot run these. */
 static void
-record_adoption(PgmPlan *plan, ApplyState *state)
+refuse_no_transaction(PgmScript *script)
+{
+	if (!script->no_transaction)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+			 errmsg("migration file \"%s\" cannot run inside a transaction block",
+					script->file->filename),
+			 errdetail("Migration file \"%s\", line %d: %s. migrate_apply runs inside the caller's transaction.",
+					   script->file->filename, script->no_transaction_line,
+					   script->no_transaction_reason),
+			 errhint("Apply the folder with migrate_apply_async(), whose background worker runs such files statement by statement outside a transaction block.")));
+}
+
+bool
+pgm_plan_item_runs(PgmPlanItem *item, const PgmApplyOptions *opts)
+{
+	return item->file != NULL &&
+		(item->state == PGM_STATE_PENDING || item->state == PGM_STATE_FAILED ||
+		 item->state == PGM_STATE_OUT_OF_ORDER) &&
+		(!opts->has_target || item->version <= opts->target);
+}
+
+void
+pgm_refuse_drift(PgmPlan *plan, PgmVersionTable *vt, const PgmApplyOptions *opts)
+{
+	refuse_dirty(plan, vt);
+
+	refuse_state(plan, PGM_STATE_MODIFIED,
+				 "applied migration files were modified",
+				 "Restore the files as they were applied; a change to the schema belongs in a new migration file. If the change is harmless (a comment, white space), call migrate_repair to record the new checksums.");
+	if (!opts->ignore_missing)
+		refuse_state(plan, PGM_STATE_MISSING,
+					 "applied migration files are missing from the folder",
+					 "Restore the missing files, or call migrate_apply with ignore_missing => true.");
+	if (!opts->out_of_order)
+		refuse_state(plan, PGM_STATE_OUT_OF_ORDER,
+					 "pending migrations have versions below the highest applied version",
+					 "Give the new files versions above the highest applied one, or call migrate_apply with out_of_order => true to apply them in version order.");
+}
+
+void
+pgm_record_adoption(PgmPlan *plan, PgmHistoryWriter *writer)
 {
 	int			k;
 
@@ -116,12 +159,12 @@ record_adoption(PgmPlan *plan, ApplyState *state)
 		PgmPlanItem *item = &plan->items[k];
 
 		if (item->adopt == PGM_ADOPT_BASELINE)
-			pgm_history_record(&state->writer, PGM_HIST_BASELINED, item->version,
-							   item->name, item->file->filename, item->file->checksum, -1);
+			pgm_history_record(writer, PGM_HIST_BASELINED, item->version,
+							   item->name, item->file->filename, item->file->checksum, -1, NULL);
 		else if (item->adopt == PGM_ADOPT_REVERT)
-			pgm_history_record(&state->writer, PGM_HIST_REVERTED, item->version,
+			pgm_history_record(writer, PGM_HIST_REVERTED, item->version,
 							   item->name, item->file ? item->file->filename : NULL,
-							   item->file ? item->file->checksum : NULL, -1);
+							   item->file ? item->file->checksum : NULL, -1, NULL);
 	}
 }
 
@@ -148,24 +191,12 @@ pgm_apply_folder(const char *dir, const PgmApplyOptions *opts,
 
 	pgm_lock_xact();
 	pgm_version_table_read(&vt);
-	refuse_dirty(&vt);
 	hist = pgm_history_load();
 	plan = pgm_plan_build(folder, hist, &vt);
-
-	refuse_state(plan, PGM_STATE_MODIFIED,
-				 "applied migration files were modified",
-				 "Restore the files as they were applied; a change to the schema belongs in a new migration file. If the change is harmless (a comment, white space), call migrate_repair to record the new checksums.");
-	if (!opts->ignore_missing)
-		refuse_state(plan, PGM_STATE_MISSING,
-					 "applied migration files are missing from the folder",
-					 "Restore the missing files, or call migrate_apply with ignore_missing => true.");
-	if (!opts->out_of_order)
-		refuse_state(plan, PGM_STATE_OUT_OF_ORDER,
-					 "pending migrations have versions below the highest applied version",
-					 "Give the new files versions above the highest applied one, or call migrate_apply with out_of_order => true to apply them in version order.");
+	pgm_refuse_drift(plan, &vt, opts);
 
 	memset(&state, 0, sizeof(state));
-	pgm_history_writer_init(&state.writer, dir);
+	pgm_history_writer_init(&state.writer, dir, NULL);
 	state.emit = emit;
 	state.emit_arg = arg;
 
@@ -175,10 +206,7 @@ pgm_apply_folder(const char *dir, const PgmApplyOptions *opts,
 	for (k = 0; k < plan->n; k++)
 	{
 		PgmPlanItem *item = &plan->items[k];
-		bool		runs = item->file != NULL &&
-			(item->state == PGM_STATE_PENDING || item->state == PGM_STATE_FAILED ||
-			 item->state == PGM_STATE_OUT_OF_ORDER) &&
-			(!opts->has_target || item->version <= opts->target);
+		bool		runs = pgm_plan_item_runs(item, opts);
 		MemoryContext oldcontext;
 
 		if (!runs)
@@ -193,10 +221,11 @@ pgm_apply_folder(const char *dir, const PgmApplyOptions *opts,
 		oldcontext = MemoryContextSwitchTo(contexts[npending]);
 		scripts[npending] = pgm_script_parse(item->file);
 		MemoryContextSwitchTo(oldcontext);
+		refuse_no_transaction(scripts[npending]);
 		npending++;
 	}
 
-	record_adoption(plan, &state);
+	pgm_record_adoption(plan, &state.writer);
 
 	for (k = 0; k < npending; k++)
 	{

@@ -11,6 +11,8 @@
 #ifndef PGM_APPLY_H
 #define PGM_APPLY_H
 
+#include "plan.h"
+
 typedef struct PgmApplyOptions
 {
 	bool		has_target;
@@ -29,5 +31,19 @@ typedef void (*PgmAppliedCallback) (int64 version, const char *name,
  */
 extern void pgm_apply_folder(const char *dir, const PgmApplyOptions *opts,
 							 PgmAppliedCallback emit, void *arg);
+
+/*
+ * Raises an ERROR if the plan must not be applied: a dirty schema_migrations
+ * left by another tool, modified files, and (unless opts allow them)
+ * missing files or out-of-order versions.  Shared with the worker.
+ */
+extern void pgm_refuse_drift(PgmPlan *plan, PgmVersionTable *vt,
+							 const PgmApplyOptions *opts);
+
+/* Does this item run in a call with these options? */
+extern bool pgm_plan_item_runs(PgmPlanItem *item, const PgmApplyOptions *opts);
+
+/* Records the baselines and reverts that adopting schema_migrations needs. */
+extern void pgm_record_adoption(PgmPlan *plan, PgmHistoryWriter *writer);
 
 #endif							/* PGM_APPLY_H */

@@ -83,16 +83,17 @@ migration_hint(ErrorData *edata)
 						max_locks_per_xact);
 	if (edata->hint != NULL)
 		return edata->hint;
+	if (IsBackgroundWorker)
+		return "Fix the migration file; the worker retries it when the folder changes, on migrate_wakeup(), or at the next run.";
 	return "Fix the migration file and call migrate_apply again; nothing from this call was applied.";
 }
 
-static void
-raise_migration_error(PgmScript *script, int stmt, ErrorData *edata)
+void
+pgm_decorate_error(PgmScript *script, int stmt, ErrorData *edata, bool positions_in_file)
 {
 	PgmFile    *file = script->file;
 	StringInfoData detail;
 	StringInfoData context;
-	char	   *sql = NULL;
 	char	   *inner_context = edata->context;
 	int			line = 0;
 	int			column = 0;
@@ -107,11 +108,17 @@ raise_migration_error(PgmScript *script, int stmt, ErrorData *edata)
 		PgmStatement *st = &script->stmts[stmt];
 		int			offset = st->start;
 		int			len = st->end - st->start;
+		char	   *sql = pgm_statement_text(script, stmt);
 
-		sql = pgm_statement_text(script, stmt);
+		if (positions_in_file)
+		{
+			/* the statement ran with the whole file as its query text */
+			if (edata->cursorpos > 0)
+				offset = position_to_offset(file->body, (int) file->len, edata->cursorpos);
+		}
 		/* a position inside our statement (not inside a function it called) */
-		if (edata->internalpos > 0 && edata->internalquery != NULL &&
-			strcmp(edata->internalquery, sql) == 0)
+		else if (edata->internalpos > 0 && edata->internalquery != NULL &&
+				 strcmp(edata->internalquery, sql) == 0)
 			offset += position_to_offset(sql, len, edata->internalpos);
 		else if (edata->cursorpos > 0 && edata->internalquery == NULL)
 			offset += position_to_offset(sql, len, edata->cursorpos);
@@ -134,9 +141,8 @@ raise_migration_error(PgmScript *script, int stmt, ErrorData *edata)
 	}
 
 	/*
-	 * Re-throw the original error (its SQLSTATE, message and source
-	 * location) with our detail, hint and context; positions referred to
-	 * the statement text, which the client never saw.
+	 * Keep the original SQLSTATE, message and source location; positions
+	 * referred to text the client never saw, so they are dropped.
 	 */
 	edata->detail = detail.data;
 	edata->hint = pstrdup(migration_hint(edata));
@@ -144,8 +150,6 @@ raise_migration_error(PgmScript *script, int stmt, ErrorData *edata)
 	edata->cursorpos = 0;
 	edata->internalpos = 0;
 	edata->internalquery = NULL;
-	ThrowErrorData(edata);
-	pg_unreachable();
 }
 
 double
@@ -214,7 +218,9 @@ pgm_exec_in_subxact(PgmScript *script, PgmAfterMigration after, void *arg)
 		MemoryContextSwitchTo(oldcontext);
 		CurrentResourceOwner = oldowner;
 
-		raise_migration_error(script, current, edata);
+		pgm_decorate_error(script, current, edata, false);
+		ThrowErrorData(edata);
+		pg_unreachable();
 	}
 	PG_END_TRY();
 

@@ -25,4 +25,13 @@ typedef void (*PgmAfterMigration) (PgmScript *script, double duration_ms, void *
  */
 extern double pgm_exec_in_subxact(PgmScript *script, PgmAfterMigration after, void *arg);
 
+/*
+ * Adds the file, line, column and statement to an error raised by
+ * statement stmt of script (-1: none), keeping its SQLSTATE and message.
+ * positions_in_file: the statement ran with the whole file as query text
+ * (top-level execution) rather than its own text (SPI).
+ */
+extern void pgm_decorate_error(PgmScript *script, int stmt, ErrorData *edata,
+							   bool positions_in_file);
+
 #endif							/* PGM_EXEC_H */

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/hashfn.h"
 #include "compat.h"
 #include "folder.h"
 #include "mb/pg_wchar.h"
@@ -367,4 +368,43 @@ pgm_file_release(PgmFile *file)
 	if (file->body != NULL)
 		pfree(file->body);
 	file->body = NULL;
+}
+
+bool
+pgm_folder_signature(const char *path, uint64 *signature)
+{
+	DIR		   *dir = AllocateDir(path);
+	struct dirent *de;
+	uint64		sum = 0;
+	uint64		count = 0;
+
+	if (dir == NULL)
+		return false;
+	while ((de = ReadDirExtended(dir, path, LOG)) != NULL)
+	{
+		size_t		len = strlen(de->d_name);
+		struct stat st;
+		char	   *file;
+		uint64		entry[3];
+
+		if (pgm_parse_name(de->d_name, len).kind == PGM_NAME_IGNORED)
+			continue;
+		file = psprintf("%s/%s", path, de->d_name);
+		memset(entry, 0, sizeof(entry));
+		if (stat(file, &st) == 0)
+		{
+			entry[0] = (uint64) st.st_size;
+			entry[1] = (uint64) st.st_mtim.tv_sec;
+			entry[2] = (uint64) st.st_mtim.tv_nsec;
+		}
+		pfree(file);
+		/* a sum of per-file hashes: independent of readdir order */
+		sum += hash_bytes_extended((const unsigned char *) de->d_name, (int) len,
+								   hash_bytes_extended((const unsigned char *) entry,
+													   sizeof(entry), 0));
+		count++;
+	}
+	FreeDir(dir);
+	*signature = sum ^ (count * UINT64CONST(0x9E3779B97F4A7C15));
+	return true;
 }

@@ -58,4 +58,11 @@ extern void pgm_file_load(PgmFolder *folder, PgmFile *file);
 /* Frees the bytes of a loaded file, keeping its checksum. */
 extern void pgm_file_release(PgmFile *file);
 
+/*
+ * A cheap fingerprint of the folder's migration files (names, sizes,
+ * modification times) without reading them; false if the folder cannot be
+ * listed (errno set).  The worker skips a run while it is unchanged.
+ */
+extern bool pgm_folder_signature(const char *path, uint64 *signature);
+
 #endif							/* PGM_FOLDER_H */

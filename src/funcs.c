@@ -79,6 +79,7 @@ migrate_apply(PG_FUNCTION_ARGS)
 	opts.out_of_order = !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
 	opts.ignore_missing = !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
 
+	pgm_check_primary();
 	pgm_init_materialized_srf(fcinfo);
 	pgm_apply_folder(dir, &opts, emit_applied, fcinfo->resultinfo);
 	return (Datum) 0;
@@ -229,6 +230,7 @@ migrate_repair(PG_FUNCTION_ARGS)
 
 	pgm_check_access();
 	dir = folder_argument(fcinfo, 0);
+	pgm_check_primary();
 	pgm_init_materialized_srf(fcinfo);
 	pgm_repair_folder(dir, emit_repaired, fcinfo->resultinfo);
 	return (Datum) 0;

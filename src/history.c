@@ -15,6 +15,11 @@
  * their columns, so columns that migrations add to schema_migrations are
  * tolerated.
  *
+ * SPI calls leave CurrentMemoryContext in SPI's procedure context; every
+ * function here returns to its caller's context, so that what callers
+ * allocate afterwards (the worker keeps plans across transactions) does not
+ * vanish at SPI_finish.
+ *
  * Reads pass read_only = false to SPI on purpose: SPI then takes a fresh
  * snapshot per query, so a caller that waited for the migration lock sees
  * what the session it waited for committed (READ COMMITTED).
@@ -33,6 +38,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 /* Runs bookkeeping with a search_path nobody else controls. */
@@ -80,6 +86,7 @@ text_column(HeapTuple tup, TupleDesc desc, int col)
 PgmHistory *
 pgm_history_load(void)
 {
+	MemoryContext caller = CurrentMemoryContext;
 	PgmHistory *hist = palloc0(sizeof(PgmHistory));
 	int			nestlevel = safe_path_begin();
 	uint64		i;
@@ -90,6 +97,7 @@ pgm_history_load(void)
 					 "FROM pgmigrate.history ORDER BY version, id DESC",
 					 false, 0);
 	spi_check(rc, SPI_OK_SELECT, "reading pgmigrate.history");
+	MemoryContextSwitchTo(caller);
 
 	hist->n = (int) SPI_processed;
 	hist->entries = palloc0(sizeof(PgmHistoryEntry) * Max(hist->n, 1));
@@ -114,17 +122,20 @@ pgm_history_load(void)
 					 "WHERE directory IS NOT NULL ORDER BY id DESC LIMIT 1",
 					 false, 0);
 	spi_check(rc, SPI_OK_SELECT, "reading pgmigrate.history");
+	MemoryContextSwitchTo(caller);
 	if (SPI_processed == 1)
 		hist->last_directory = text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	SPI_freetuptable(SPI_tuptable);
 
 	safe_path_end(nestlevel);
+	MemoryContextSwitchTo(caller);
 	return hist;
 }
 
 void
 pgm_version_table_read(PgmVersionTable *vt)
 {
+	MemoryContext caller = CurrentMemoryContext;
 	Oid			nsp = get_namespace_oid("public", true);
 	int			nestlevel;
 	int			rc;
@@ -152,18 +163,18 @@ pgm_version_table_read(PgmVersionTable *vt)
 	}
 	SPI_freetuptable(SPI_tuptable);
 	safe_path_end(nestlevel);
+	MemoryContextSwitchTo(caller);
 }
 
-void
-pgm_version_table_write(PgmVersionTable *vt, int64 version)
+/* Makes schema_migrations hold exactly (version, dirty). */
+static void
+version_table_set(PgmVersionTable *vt, int64 version, bool dirty)
 {
+	MemoryContext caller = CurrentMemoryContext;
 	int			nestlevel;
-	Oid			argtypes[1] = {INT8OID};
-	Datum		values[1];
+	Oid			argtypes[2] = {INT8OID, BOOLOID};
+	Datum		values[2];
 	int			rc;
-
-	if (vt->exists && vt->has_row && vt->version == version && !vt->dirty)
-		return;
 
 	nestlevel = safe_path_begin();
 	if (!vt->exists)
@@ -179,47 +190,70 @@ pgm_version_table_write(PgmVersionTable *vt, int64 version)
 		spi_check(rc, SPI_OK_DELETE, "updating public.schema_migrations");
 	}
 	values[0] = Int64GetDatum(version);
+	values[1] = BoolGetDatum(dirty);
 	rc = SPI_execute_with_args("INSERT INTO public.schema_migrations (version, dirty) "
-							   "VALUES ($1, false)",
-							   1, argtypes, values, NULL, false, 0);
+							   "VALUES ($1, $2)",
+							   2, argtypes, values, NULL, false, 0);
 	spi_check(rc, SPI_OK_INSERT, "updating public.schema_migrations");
 	safe_path_end(nestlevel);
+	MemoryContextSwitchTo(caller);
 
 	vt->exists = vt->has_row = true;
 	vt->version = version;
-	vt->dirty = false;
+	vt->dirty = dirty;
 }
 
 void
-pgm_history_writer_init(PgmHistoryWriter *w, const char *directory)
+pgm_version_table_write(PgmVersionTable *vt, int64 version)
+{
+	if (vt->exists && vt->has_row && vt->version == version && !vt->dirty)
+		return;
+	version_table_set(vt, version, false);
+}
+
+/* golang-migrate's contract for a failed migration: its version, dirty. */
+void
+pgm_version_table_mark_dirty(PgmVersionTable *vt, int64 version)
+{
+	version_table_set(vt, version, true);
+}
+
+void
+pgm_history_writer_init(PgmHistoryWriter *w, const char *directory, const char *applied_by)
 {
 	w->insert_plan = NULL;
 	w->directory = pstrdup(directory);
+	w->applied_by = applied_by ? pstrdup(applied_by) : NULL;
 }
 
 void
 pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
 				   const char *name, const char *filename,
-				   const char *checksum, double duration_ms)
+				   const char *checksum, double duration_ms, const char *error)
 {
-	Datum		values[7];
-	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	MemoryContext caller = CurrentMemoryContext;
+	Datum		values[9];
+	char		nulls[9];
 	int			nestlevel = safe_path_begin();
 	int			rc;
 
 	if (w->insert_plan == NULL)
 	{
-		Oid			argtypes[7] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, FLOAT8OID};
+		Oid			argtypes[9] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTOID, FLOAT8OID, TEXTOID, TEXTOID};
 
 		w->insert_plan = SPI_prepare("INSERT INTO pgmigrate.history "
-									 "(version, name, file, directory, checksum, state, duration_ms) "
-									 "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-									 7, argtypes);
+									 "(version, name, file, directory, checksum, state, duration_ms, "
+									 "applied_by, error) "
+									 "VALUES ($1, $2, $3, $4, $5, $6, $7, "
+									 "COALESCE($8::name, CURRENT_USER), $9)",
+									 9, argtypes);
 		if (w->insert_plan == NULL)
 			elog(ERROR, "pg_migrate: preparing history insert failed: %s",
 				 SPI_result_code_string(SPI_result));
 	}
 
+	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(version);
 	values[1] = CStringGetTextDatum(name);
 	values[2] = filename ? CStringGetTextDatum(filename) : (Datum) 0;
@@ -230,8 +264,13 @@ pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
 	values[5] = CStringGetTextDatum(state);
 	values[6] = Float8GetDatum(duration_ms);
 	nulls[6] = duration_ms < 0 ? 'n' : ' ';
+	values[7] = w->applied_by ? CStringGetTextDatum(w->applied_by) : (Datum) 0;
+	nulls[7] = w->applied_by ? ' ' : 'n';
+	values[8] = error ? CStringGetTextDatum(error) : (Datum) 0;
+	nulls[8] = error ? ' ' : 'n';
 
 	rc = SPI_execute_plan(w->insert_plan, values, nulls, false, 0);
 	spi_check(rc, SPI_OK_INSERT, "recording migration history");
 	safe_path_end(nestlevel);
+	MemoryContextSwitchTo(caller);
 }

@@ -56,6 +56,7 @@ typedef struct PgmHistoryWriter
 {
 	SPIPlanPtr	insert_plan;
 	char	   *directory;
+	char	   *applied_by;		/* NULL: the current role */
 } PgmHistoryWriter;
 
 extern bool pgm_history_is_applied_state(const char *state);
@@ -64,10 +65,13 @@ extern bool pgm_history_is_applied_state(const char *state);
 extern PgmHistory *pgm_history_load(void);
 extern void pgm_version_table_read(PgmVersionTable *vt);
 extern void pgm_version_table_write(PgmVersionTable *vt, int64 version);
+extern void pgm_version_table_mark_dirty(PgmVersionTable *vt, int64 version);
 
-extern void pgm_history_writer_init(PgmHistoryWriter *w, const char *directory);
+extern void pgm_history_writer_init(PgmHistoryWriter *w, const char *directory,
+									const char *applied_by);
 extern void pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
 							   const char *name, const char *filename,
-							   const char *checksum, double duration_ms);
+							   const char *checksum, double duration_ms,
+							   const char *error);
 
 #endif							/* PGM_HISTORY_H */

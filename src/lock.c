@@ -8,8 +8,9 @@
  * (uint32 arithmetic; schema "public", table "schema_migrations").  Taking
  * the same lock means pg_migrate, golang-migrate and Encore never migrate
  * one database at the same time.  Functions take it transaction-scoped, so
- * it is released exactly when their changes commit or roll back; it
- * conflicts with golang-migrate's session-scoped lock on the same key.
+ * it is released exactly when their changes commit or roll back; the
+ * background worker, which commits each migration, holds it session-scoped
+ * for a whole run, as golang-migrate does.
  *
  * IDENTIFICATION
  *	  src/lock.c
@@ -49,14 +50,39 @@ pgm_lock_key(void)
 	return (int64) (uint32) (crc * GOLANG_MIGRATE_SALT);
 }
 
+/* The tag pg_advisory_lock(bigint) and pg_advisory_xact_lock(bigint) use. */
+static void
+lock_tag(LOCKTAG *tag)
+{
+	int64		key = pgm_lock_key();
+
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, (uint32) (key >> 32), (uint32) key, 1);
+}
+
+void
+pgm_lock_session(void)
+{
+	LOCKTAG		tag;
+
+	lock_tag(&tag);
+	(void) LockAcquire(&tag, ExclusiveLock, true, false);
+}
+
+void
+pgm_unlock_session(void)
+{
+	LOCKTAG		tag;
+
+	lock_tag(&tag);
+	(void) LockRelease(&tag, ExclusiveLock, true);
+}
+
 void
 pgm_lock_xact(void)
 {
 	LOCKTAG		tag;
-	int64		key = pgm_lock_key();
 
-	/* the tag pg_advisory_xact_lock(bigint) uses */
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (key >> 32), (uint32) key, 1);
+	lock_tag(&tag);
 
 	if (LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL)
 		return;

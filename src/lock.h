@@ -22,4 +22,8 @@ extern int64 pgm_lock_key(void);
  */
 extern void pgm_lock_xact(void);
 
+/* Session-scoped, across the worker's transactions; released at exit too. */
+extern void pgm_lock_session(void);
+extern void pgm_unlock_session(void);
+
 #endif							/* PGM_LOCK_H */

@@ -24,7 +24,7 @@ typedef enum PgmNameKind
 	PGM_NAME_UP,				/* <version>_<name>.up.sql */
 	PGM_NAME_DOWN,				/* <version>_<name>.down.sql */
 	PGM_NAME_INVALID,			/* a .sql file that matches no pattern */
-	PGM_NAME_NEGATIVE,			/* -<digits>_... */
+	PGM_NAME_NEGATIVE,			/* starts with "-" and a digit */
 	PGM_NAME_OVERFLOW			/* version does not fit in bigint */
 } PgmNameKind;
 

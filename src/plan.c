@@ -183,3 +183,17 @@ pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmVersionTable *vt)
 	}
 	return plan;
 }
+
+bool
+pgm_plan_dirty_is_ours(PgmPlan *plan, PgmVersionTable *vt)
+{
+	int			k;
+
+	if (!(vt->exists && vt->has_row && vt->dirty))
+		return false;
+	for (k = 0; k < plan->n; k++)
+		if (plan->items[k].version == vt->version)
+			return plan->items[k].hist != NULL &&
+				strcmp(plan->items[k].hist->state, PGM_HIST_FAILED) == 0;
+	return false;
+}

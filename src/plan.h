@@ -58,4 +58,11 @@ extern PgmPlan *pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmVersionTa
 
 extern const char *pgm_state_name(PgmState state);
 
+/*
+ * schema_migrations is dirty because a run of ours failed at that version
+ * (its newest history row says failed): fixing the file and running again
+ * is the way out, unlike a dirty version left by another tool.
+ */
+extern bool pgm_plan_dirty_is_ours(PgmPlan *plan, PgmVersionTable *vt);
+
 #endif							/* PGM_PLAN_H */

@@ -26,6 +26,7 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include "access/xlog.h"
 #include "compat.h"
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
@@ -213,4 +214,15 @@ pgm_check_file(const char *folder, const char *filename, const char *path)
 				 errdetail("Migration file \"%s\" in folder \"%s\" resolves to \"%s\".",
 						   filename, folder, resolved),
 				 errhint("Replace the symbolic link with the file itself, or ask a superuser to allow the directory it points into.")));
+}
+
+void
+pgm_check_primary(void)
+{
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot apply migrations during recovery"),
+				 errdetail("This server is a standby; it replays the primary's changes and accepts no writes."),
+				 errhint("Apply migrations on the primary; they reach standbys through WAL like any DDL.")));
 }

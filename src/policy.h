@@ -29,4 +29,7 @@ extern void pgm_check_folder(const char *path);
 /* Checks that a migration file, with links resolved, stays allowed. */
 extern void pgm_check_file(const char *folder, const char *filename, const char *path);
 
+/* Raises 25006 on a standby: migrations are applied on the primary. */
+extern void pgm_check_primary(void);
+
 #endif							/* PGM_POLICY_H */

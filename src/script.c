@@ -20,7 +20,9 @@
 #include "postgres.h"
 
 #include "compat.h"
+#include "directives.h"
 #include "mb/pg_wchar.h"
+#include "commands/defrem.h"
 #include "nodes/parsenodes.h"
 #include "script.h"
 #include "textpos.h"
@@ -234,6 +236,91 @@ check_statements(PgmScript *script)
 	}
 }
 
+const char *
+pgm_statement_needs_no_transaction(Node *parsetree)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_IndexStmt:
+			return ((IndexStmt *) parsetree)->concurrent ? "CREATE INDEX CONCURRENTLY" : NULL;
+		case T_DropStmt:
+			return ((DropStmt *) parsetree)->concurrent ? "DROP INDEX CONCURRENTLY" : NULL;
+		case T_ReindexStmt:
+#if PG_VERSION_NUM >= 140000
+			foreach(lc, ((ReindexStmt *) parsetree)->params)
+			{
+				DefElem    *opt = (DefElem *) lfirst(lc);
+
+				if (strcmp(opt->defname, "concurrently") == 0 && defGetBoolean(opt))
+					return "REINDEX CONCURRENTLY";
+			}
+			return ((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_SYSTEM ||
+				((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_DATABASE ?
+				"REINDEX SYSTEM or DATABASE" : NULL;
+#else
+			return ((ReindexStmt *) parsetree)->concurrent ? "REINDEX CONCURRENTLY" : NULL;
+#endif
+		case T_VacuumStmt:
+			return ((VacuumStmt *) parsetree)->is_vacuumcmd ? "VACUUM" : NULL;
+		case T_ClusterStmt:
+			return ((ClusterStmt *) parsetree)->relation == NULL ? "CLUSTER without a table" : NULL;
+		case T_CreatedbStmt:
+			return "CREATE DATABASE";
+		case T_DropdbStmt:
+			return "DROP DATABASE";
+		case T_AlterSystemStmt:
+			return "ALTER SYSTEM";
+		case T_CreateTableSpaceStmt:
+			return "CREATE TABLESPACE";
+		case T_DropTableSpaceStmt:
+			return "DROP TABLESPACE";
+		case T_AlterTableStmt:
+#if PG_VERSION_NUM >= 140000
+			foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
+			{
+				AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+
+				if (cmd->subtype == AT_DetachPartition &&
+					((PartitionCmd *) cmd->def)->concurrent)
+					return "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY";
+			}
+#endif
+			return NULL;
+		default:
+			return NULL;
+	}
+}
+
+/* Decides whether the file must run outside a transaction block. */
+static void
+classify(PgmScript *script)
+{
+	int			line = pgm_directive_no_transaction(script->file->body, script->file->len);
+	int			i;
+
+	if (line > 0)
+	{
+		script->no_transaction = true;
+		script->no_transaction_reason = "a no-transaction marker";
+		script->no_transaction_line = line;
+		return;
+	}
+	for (i = 0; i < script->nstmts; i++)
+	{
+		const char *reason = pgm_statement_needs_no_transaction(script->stmts[i].parsetree);
+
+		if (reason != NULL)
+		{
+			script->no_transaction = true;
+			script->no_transaction_reason = reason;
+			script->no_transaction_line = script->stmts[i].line;
+			return;
+		}
+	}
+}
+
 PgmScript *
 pgm_script_parse(PgmFile *file)
 {
@@ -258,9 +345,11 @@ pgm_script_parse(PgmFile *file)
 		st->end = (int) pgm_trim_end(file->body, st->start, end);
 		st->line = pgm_line_at(file->body, st->start);
 		st->parsetree = raw->stmt;
+		st->raw = raw;
 	}
 	script->nstmts = n;
 	check_statements(script);
+	classify(script);
 	return script;
 }
 

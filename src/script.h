@@ -12,6 +12,7 @@
 #define PGM_SCRIPT_H
 
 #include "folder.h"
+#include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
 
 typedef struct PgmStatement
@@ -20,6 +21,7 @@ typedef struct PgmStatement
 	int			end;			/* byte offset past the last non-blank byte */
 	int			line;			/* 1-based line of start */
 	Node	   *parsetree;		/* raw parse tree */
+	RawStmt    *raw;			/* with its location in the file */
 } PgmStatement;
 
 typedef struct PgmScript
@@ -27,6 +29,15 @@ typedef struct PgmScript
 	PgmFile    *file;
 	int			nstmts;
 	PgmStatement *stmts;
+
+	/*
+	 * Must run outside a transaction block, statement by statement: a
+	 * marker on the first line, or a statement PostgreSQL refuses inside a
+	 * transaction block (CREATE INDEX CONCURRENTLY, VACUUM, ...).
+	 */
+	bool		no_transaction;
+	const char *no_transaction_reason;	/* the statement kind or marker */
+	int			no_transaction_line;
 } PgmScript;
 
 /*
@@ -35,6 +46,9 @@ typedef struct PgmScript
  * or to the client raise an ERROR naming the file and line.
  */
 extern PgmScript *pgm_script_parse(PgmFile *file);
+
+/* Why a statement cannot run in a transaction block, or NULL. */
+extern const char *pgm_statement_needs_no_transaction(Node *parsetree);
 
 /* NUL-terminated copy of a statement's text, for execution. */
 extern char *pgm_statement_text(const PgmScript *script, int i);

@@ -137,14 +137,18 @@ pgm_validate_folder(const char *dir)
 	PgmHistory *hist;
 	PgmVersionTable vt;
 	PgmPlan    *plan;
+	MemoryContext caller;
 	int			k;
 
 	folder = pgm_folder_scan(dir, &problems);
 	for (k = 0; k < folder->nfiles; k++)
 		check_file(folder, &folder->files[k], &problems);
 
+	caller = CurrentMemoryContext;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pg_migrate: SPI_connect failed");
+	/* the problems must outlive SPI_finish */
+	MemoryContextSwitchTo(caller);
 	pgm_version_table_read(&vt);
 	hist = pgm_history_load();
 	plan = pgm_plan_build(folder, hist, &vt);

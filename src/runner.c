@@ -1,0 +1,638 @@
+/*-------------------------------------------------------------------------
+ *
+ * runner.c
+ *	  Apply a folder from a background worker, one commit per migration.
+ *
+ * The function path (apply.c) is all-or-nothing inside the caller's
+ * transaction.  A worker has no caller: each migration commits on its own,
+ * together with its history row and the schema_migrations update, so a big
+ * folder never holds every lock at once and a failure keeps what came before.
+ * The unit of work is pg_cron's: SetCurrentStatementStartTimestamp,
+ * StartTransactionCommand, a snapshot, SPI, CommitTransactionCommand.
+ *
+ * Files that cannot run in a transaction block run one statement per
+ * transaction command with top-level semantics (toplevel.c).  Progress is
+ * recorded after each statement in pgmigrate.progress, so a retry of the same
+ * file resumes after the last completed statement; an index that a failed
+ * CREATE INDEX CONCURRENTLY left INVALID is reported and dropped before the
+ * retry builds it again.
+ *
+ * On failure the migration's transaction rolls back, the history gets a
+ * "failed" row with the error, and schema_migrations is set dirty at that
+ * version (golang-migrate's contract).  The migration advisory lock is held
+ * session-scoped for the whole run, so migrate_apply and golang-migrate wait.
+ *
+ * Memory: a context per run, deleted at its end; plans of top-level
+ * statements in a context reset after each statement.
+ *
+ * IDENTIFICATION
+ *	  src/runner.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "apply.h"
+#include "catalog/pg_type.h"
+#include "exec.h"
+#include "executor/spi.h"
+#include "folder.h"
+#include "history.h"
+#include "lib/stringinfo.h"
+#include "lock.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/parser.h"
+#include "pgstat.h"
+#include "plan.h"
+#include "portability/instr_time.h"
+#include "runner.h"
+#include "script.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "toplevel.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/wait_event.h"
+
+typedef struct RunState
+{
+	const PgmRunOptions *opts;
+	PgmRunResult *result;
+	MemoryContext cxt;
+	PgmVersionTable vt;
+	bool		has_applied;
+	int64		max_applied;
+	int			npending;
+	PgmScript **pending;
+	PgmFile    *failed_file;	/* set when a file failed before running */
+	ErrorData  *failed_error;
+} RunState;
+
+static void
+begin_unit(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pg_migrate: SPI_connect failed");
+}
+
+static void
+end_unit(void)
+{
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "pg_migrate: SPI_finish failed");
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+}
+
+/* Catches an error of the current unit of work and rolls it back. */
+static ErrorData *
+catch_error(MemoryContext cxt)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	AbortCurrentTransaction();
+	MemoryContextSwitchTo(cxt);
+	return edata;
+}
+
+static char *
+error_line(ErrorData *edata)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s: %s", unpack_sql_state(edata->sqlerrcode), edata->message);
+	if (edata->detail)
+		appendStringInfo(&buf, " (%s)", edata->detail);
+	return buf.data;
+}
+
+/*
+ * Under the lock: read the folder and the history, refuse drift, record
+ * adoption, parse what is pending.  One transaction; errors propagate,
+ * except a file that fails to parse, which is remembered as that file's
+ * failure.
+ */
+static void
+prepare_run(RunState *rs)
+{
+	PgmApplyOptions opts;
+	PgmFolder  *folder;
+	PgmHistory *hist;
+	PgmPlan    *plan;
+	PgmHistoryWriter writer;
+	int			k;
+
+	memset(&opts, 0, sizeof(opts));
+	begin_unit();
+	pgm_lock_session();
+
+	MemoryContextSwitchTo(rs->cxt);
+	folder = pgm_folder_scan(rs->opts->dir, NULL);
+	for (k = 0; k < folder->nfiles; k++)
+		pgm_file_load(folder, &folder->files[k]);
+
+	pgm_version_table_read(&rs->vt);
+	hist = pgm_history_load();
+	plan = pgm_plan_build(folder, hist, &rs->vt);
+	pgm_refuse_drift(plan, &rs->vt, &opts);
+
+	pgm_history_writer_init(&writer, rs->opts->dir, rs->opts->applied_by);
+	pgm_record_adoption(plan, &writer);
+	rs->has_applied = plan->has_applied;
+	rs->max_applied = plan->max_applied;
+
+	rs->pending = palloc0(sizeof(PgmScript *) * Max(plan->n, 1));
+	for (k = 0; k < plan->n; k++)
+	{
+		PgmPlanItem *item = &plan->items[k];
+		MemoryContext parsecxt = CurrentMemoryContext;
+
+		if (!pgm_plan_item_runs(item, &opts))
+		{
+			if (item->file != NULL)
+				pgm_file_release(item->file);
+			continue;
+		}
+
+		/* a file that does not parse fails here, as its own failure */
+		BeginInternalSubTransaction(NULL);
+		MemoryContextSwitchTo(parsecxt);
+		PG_TRY();
+		{
+			rs->pending[rs->npending] = pgm_script_parse(item->file);
+			ReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(parsecxt);
+			rs->npending++;
+		}
+		PG_CATCH();
+		{
+			MemoryContextSwitchTo(parsecxt);
+			rs->failed_error = CopyErrorData();
+			FlushErrorState();
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(parsecxt);
+			rs->failed_file = item->file;
+		}
+		PG_END_TRY();
+		if (rs->failed_file != NULL)
+			break;
+	}
+
+	if (rs->vt.exists && rs->vt.has_row && rs->has_applied &&
+		!rs->vt.dirty && rs->vt.version > rs->max_applied)
+		rs->max_applied = rs->vt.version;
+	if (rs->has_applied && rs->npending == 0 && rs->failed_file == NULL)
+		pgm_version_table_write(&rs->vt, rs->max_applied);
+
+	end_unit();
+	MemoryContextSwitchTo(rs->cxt);
+}
+
+/* Records a failed migration: history row, dirty schema_migrations, log. */
+static void
+record_failure(RunState *rs, PgmFile *file, ErrorData *edata)
+{
+	PgmHistoryWriter writer;
+	char	   *line = error_line(edata);
+
+	begin_unit();
+	pgm_history_writer_init(&writer, rs->opts->dir, rs->opts->applied_by);
+	pgm_history_record(&writer, PGM_HIST_FAILED, file->version, file->name,
+					   file->filename, file->checksum, -1, line);
+	pgm_version_table_mark_dirty(&rs->vt, file->version);
+	end_unit();
+	MemoryContextSwitchTo(rs->cxt);
+
+	rs->result->failed = true;
+	rs->result->error = line;
+
+	/* the whole error, with file, line and hint, goes to the server log */
+	edata->elevel = LOG;
+	edata->output_to_client = false;
+	ThrowErrorData(edata);
+}
+
+static void
+log_applied(RunState *rs, PgmFile *file, double ms)
+{
+	ereport(LOG,
+			(errmsg("pg_migrate: applied migration " INT64_FORMAT " \"%s\" in %.3f ms",
+					file->version, file->name, ms),
+			 errdetail("Migration file \"%s\" in folder \"%s\".", file->filename,
+					   rs->opts->dir)));
+}
+
+typedef struct AppliedArgs
+{
+	RunState   *rs;
+	PgmHistoryWriter writer;
+} AppliedArgs;
+
+static void
+record_applied(PgmScript *script, double ms, void *arg)
+{
+	AppliedArgs *a = (AppliedArgs *) arg;
+	PgmFile    *file = script->file;
+
+	pgm_history_record(&a->writer, PGM_HIST_APPLIED, file->version, file->name,
+					   file->filename, file->checksum, ms, NULL);
+	if (!a->rs->has_applied || file->version > a->rs->max_applied)
+	{
+		a->rs->has_applied = true;
+		a->rs->max_applied = file->version;
+	}
+	pgm_version_table_write(&a->rs->vt, a->rs->max_applied);
+}
+
+static void
+backoff(int attempt)
+{
+	long		ms = Min(100L << Min(attempt, 10), 10000L);
+
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 ms, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+}
+
+static bool
+retry_lock_timeout(RunState *rs, ErrorData *edata, int attempt, PgmFile *file)
+{
+	if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE ||
+		attempt >= rs->opts->lock_retries)
+		return false;
+	ereport(LOG,
+			(errmsg("pg_migrate: migration " INT64_FORMAT " \"%s\" timed out waiting for a lock; retrying (%d of %d)",
+					file->version, file->name, attempt + 1, rs->opts->lock_retries)));
+	backoff(attempt);
+	return true;
+}
+
+/*
+ * What to do after an error of a migration: retry a lock timeout, stop on a
+ * cancel, or record the failure.  Returns true to retry.
+ */
+static bool
+handle_failure(RunState *rs, PgmFile *file, ErrorData *edata, int attempt)
+{
+	if (retry_lock_timeout(rs, edata, attempt, file))
+		return true;
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+	{
+		rs->result->canceled = true;
+		rs->result->error = error_line(edata);
+		return false;
+	}
+	record_failure(rs, file, edata);
+	return false;
+}
+
+/* One transactional migration: statements, history row, schema_migrations. */
+static bool
+run_transactional(RunState *rs, PgmScript *script)
+{
+	int			attempt;
+
+	for (attempt = 0;; attempt++)
+	{
+		AppliedArgs args;
+		volatile double ms = 0;
+		ErrorData  *volatile edata = NULL;
+
+		PG_TRY();
+		{
+			begin_unit();
+			pgstat_report_activity(STATE_RUNNING, script->file->filename);
+			args.rs = rs;
+			pgm_history_writer_init(&args.writer, rs->opts->dir, rs->opts->applied_by);
+			ms = pgm_exec_in_subxact(script, record_applied, &args);
+			end_unit();
+		}
+		PG_CATCH();
+		{
+			edata = catch_error(rs->cxt);
+		}
+		PG_END_TRY();
+
+		MemoryContextSwitchTo(rs->cxt);
+		if (edata == NULL)
+		{
+			log_applied(rs, script->file, ms);
+			return true;
+		}
+		if (!handle_failure(rs, script->file, edata, attempt))
+			return false;
+	}
+}
+
+/* Statements completed by an earlier attempt of this very file. */
+static int
+progress_done(RunState *rs, PgmFile *file)
+{
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+	int			done = 0;
+
+	begin_unit();
+	values[0] = Int64GetDatum(file->version);
+	values[1] = CStringGetTextDatum(file->checksum);
+	if (SPI_execute_with_args("SELECT statements_done FROM pgmigrate.progress "
+							  "WHERE version = $1 AND checksum = $2",
+							  2, types, values, NULL, false, 0) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+	{
+		bool		isnull;
+
+		done = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	end_unit();
+	MemoryContextSwitchTo(rs->cxt);
+	return done;
+}
+
+static void
+progress_set(RunState *rs, PgmFile *file, int done)
+{
+	Oid			types[3] = {INT8OID, TEXTOID, INT4OID};
+	Datum		values[3];
+
+	begin_unit();
+	values[0] = Int64GetDatum(file->version);
+	values[1] = CStringGetTextDatum(file->checksum);
+	values[2] = Int32GetDatum(done);
+	if (SPI_execute_with_args("INSERT INTO pgmigrate.progress (version, checksum, statements_done) "
+							  "VALUES ($1, $2, $3) ON CONFLICT (version) DO UPDATE "
+							  "SET checksum = EXCLUDED.checksum, "
+							  "statements_done = EXCLUDED.statements_done, "
+							  "updated_at = pg_catalog.clock_timestamp()",
+							  3, types, values, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "pg_migrate: recording progress failed");
+	end_unit();
+	MemoryContextSwitchTo(rs->cxt);
+}
+
+/*
+ * The name of the index a CREATE INDEX CONCURRENTLY would build, if an
+ * index of that name exists and is INVALID (a failed earlier build).
+ */
+static char *
+invalid_index_left(RunState *rs, Node *parsetree)
+{
+	IndexStmt  *stmt = (IndexStmt *) parsetree;
+	char	   *found = NULL;
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
+
+	if (!IsA(parsetree, IndexStmt) || !stmt->concurrent || stmt->idxname == NULL)
+		return NULL;
+
+	begin_unit();
+	values[0] = CStringGetTextDatum(stmt->idxname);
+	values[1] = stmt->relation->schemaname ?
+		CStringGetTextDatum(stmt->relation->schemaname) : (Datum) 0;
+	nulls[1] = stmt->relation->schemaname ? ' ' : 'n';
+	if (SPI_execute_with_args("SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) "
+							  "FROM pg_catalog.pg_class c "
+							  "JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid "
+							  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+							  "WHERE c.relname = $1 AND NOT i.indisvalid "
+							  "AND ($2 IS NULL AND pg_catalog.pg_table_is_visible(c.oid) "
+							  "     OR n.nspname = $2)",
+							  2, types, values, nulls, false, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+	{
+		bool		isnull;
+
+		found = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 1, &isnull));
+		found = MemoryContextStrdup(rs->cxt, found);
+	}
+	end_unit();
+	MemoryContextSwitchTo(rs->cxt);
+	return found;
+}
+
+/* Runs one SQL string with top-level semantics in its own transaction. */
+static void
+run_toplevel_sql(RunState *rs, const char *sql, MemoryContext stmtcxt)
+{
+	List	   *raws;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	MemoryContextSwitchTo(stmtcxt);
+	raws = pg_parse_query(sql);
+	pgm_exec_toplevel(linitial_node(RawStmt, raws), sql, stmtcxt);
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(rs->cxt);
+	MemoryContextReset(stmtcxt);
+}
+
+/* A no-transaction migration: each statement in its own transaction. */
+static bool
+run_no_transaction(RunState *rs, PgmScript *script)
+{
+	PgmFile    *file = script->file;
+	MemoryContext stmtcxt = AllocSetContextCreate(rs->cxt, "pg_migrate statement",
+												  ALLOCSET_DEFAULT_SIZES);
+	int			done = progress_done(rs, file);
+	instr_time	start;
+	instr_time	elapsed;
+	AppliedArgs args;
+	ErrorData  *volatile edata = NULL;
+	int			i;
+
+	INSTR_TIME_SET_CURRENT(start);
+	if (done > 0)
+		ereport(LOG,
+				(errmsg("pg_migrate: resuming migration " INT64_FORMAT " \"%s\" after statement %d of %d",
+						file->version, file->name, done, script->nstmts)));
+
+	for (i = done; i < script->nstmts; i++)
+	{
+		int			attempt;
+		char	   *leftover = invalid_index_left(rs, script->stmts[i].parsetree);
+
+		if (leftover != NULL)
+		{
+			ErrorData  *volatile dropped = NULL;
+
+			ereport(LOG,
+					(errmsg("pg_migrate: dropping INVALID index %s left by a failed CREATE INDEX CONCURRENTLY before retrying migration " INT64_FORMAT,
+							leftover, file->version)));
+			PG_TRY();
+			{
+				run_toplevel_sql(rs, psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", leftover),
+								 stmtcxt);
+			}
+			PG_CATCH();
+			{
+				dropped = catch_error(rs->cxt);
+			}
+			PG_END_TRY();
+			if (dropped != NULL)
+			{
+				pgm_decorate_error(script, i, dropped, false);
+				record_failure(rs, file, dropped);
+				return false;
+			}
+		}
+
+		for (attempt = 0;; attempt++)
+		{
+			ErrorData  *volatile failed = NULL;
+
+			PG_TRY();
+			{
+				SetCurrentStatementStartTimestamp();
+				StartTransactionCommand();
+				pgstat_report_activity(STATE_RUNNING, file->filename);
+				pgm_exec_toplevel(script->stmts[i].raw, file->body, stmtcxt);
+				CommitTransactionCommand();
+			}
+			PG_CATCH();
+			{
+				failed = catch_error(rs->cxt);
+			}
+			PG_END_TRY();
+			MemoryContextSwitchTo(rs->cxt);
+			MemoryContextReset(stmtcxt);
+			if (failed == NULL)
+				break;
+
+			edata = failed;
+			pgm_decorate_error(script, i, edata, true);
+			if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE &&
+				edata->sqlerrcode != ERRCODE_QUERY_CANCELED)
+			{
+				leftover = invalid_index_left(rs, script->stmts[i].parsetree);
+				if (leftover != NULL)
+					edata->detail = psprintf("%s\nThe failed build left index %s INVALID; it is dropped before the retry.",
+											 edata->detail, leftover);
+			}
+			if (!handle_failure(rs, file, edata, attempt))
+				return false;
+		}
+		progress_set(rs, file, i + 1);
+	}
+
+	/* all statements done: record the migration and forget the progress */
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+	edata = NULL;
+	PG_TRY();
+	{
+		Oid			types[1] = {INT8OID};
+		Datum		values[1];
+
+		begin_unit();
+		args.rs = rs;
+		pgm_history_writer_init(&args.writer, rs->opts->dir, rs->opts->applied_by);
+		record_applied(script, INSTR_TIME_GET_MILLISEC(elapsed), &args);
+		values[0] = Int64GetDatum(file->version);
+		(void) SPI_execute_with_args("DELETE FROM pgmigrate.progress WHERE version = $1",
+									 1, types, values, NULL, false, 0);
+		end_unit();
+	}
+	PG_CATCH();
+	{
+		edata = catch_error(rs->cxt);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(rs->cxt);
+	if (edata != NULL)
+	{
+		record_failure(rs, file, edata);
+		return false;
+	}
+	log_applied(rs, file, INSTR_TIME_GET_MILLISEC(elapsed));
+	return true;
+}
+
+static void
+set_lock_timeout(int ms)
+{
+	char		value[32];
+
+	snprintf(value, sizeof(value), "%d", ms);
+	(void) set_config_option("lock_timeout", value, PGC_SUSET, PGC_S_SESSION,
+							 GUC_ACTION_SET, true, 0, false);
+}
+
+void
+pgm_run_folder(const PgmRunOptions *opts, PgmRunResult *result)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	RunState	rs;
+	int			k;
+
+	memset(result, 0, sizeof(PgmRunResult));
+	memset(&rs, 0, sizeof(rs));
+	rs.opts = opts;
+	rs.result = result;
+	rs.cxt = AllocSetContextCreate(oldcontext, "pg_migrate run", ALLOCSET_DEFAULT_SIZES);
+	set_lock_timeout(opts->lock_timeout_ms);
+
+	PG_TRY();
+	{
+		prepare_run(&rs);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata = catch_error(rs.cxt);
+
+		result->failed = true;
+		result->error = error_line(edata);
+		edata->elevel = LOG;
+		edata->output_to_client = false;
+		ThrowErrorData(edata);
+	}
+	PG_END_TRY();
+
+	if (!result->failed && rs.failed_file != NULL)
+		record_failure(&rs, rs.failed_file, rs.failed_error);
+
+	for (k = 0; !result->failed && k < rs.npending; k++)
+	{
+		PgmScript  *script = rs.pending[k];
+		bool		ok;
+
+		CHECK_FOR_INTERRUPTS();
+		ok = script->no_transaction ? run_no_transaction(&rs, script) :
+			run_transactional(&rs, script);
+		if (!ok)
+		{
+			if (result->canceled)
+				break;
+			result->failed = true;
+			break;
+		}
+		result->applied++;
+		pgm_file_release(script->file);
+	}
+
+	/* the lock is session-scoped: give it back inside a transaction */
+	StartTransactionCommand();
+	pgm_unlock_session();
+	CommitTransactionCommand();
+	set_lock_timeout(0);
+	pgstat_report_activity(STATE_IDLE, NULL);
+
+	MemoryContextSwitchTo(oldcontext);
+	if (result->error != NULL)
+		result->error = pstrdup(result->error);
+	MemoryContextDelete(rs.cxt);
+}
