@@ -59,6 +59,51 @@ lock_tag(LOCKTAG *tag)
 	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, (uint32) (key >> 32), (uint32) key, 1);
 }
 
+/*
+ * A second tag, held by a worker while it runs statements outside a
+ * transaction block.  CREATE INDEX CONCURRENTLY waits for every snapshot
+ * older than its own; a session waiting for the migration lock inside its
+ * transaction holds such a snapshot, so waiting there would be a deadlock
+ * that aborts one side.  Such callers are refused at once instead.
+ */
+static void
+busy_tag(LOCKTAG *tag)
+{
+	int64		key = pgm_lock_key();
+
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, 0x70676d67, (uint32) key, 2);
+}
+
+void
+pgm_lock_busy_begin(void)
+{
+	LOCKTAG		tag;
+
+	busy_tag(&tag);
+	(void) LockAcquire(&tag, ExclusiveLock, true, false);
+}
+
+void
+pgm_lock_busy_end(void)
+{
+	LOCKTAG		tag;
+
+	busy_tag(&tag);
+	(void) LockRelease(&tag, ExclusiveLock, true);
+}
+
+static bool
+worker_outside_transaction(void)
+{
+	LOCKTAG		tag;
+
+	busy_tag(&tag);
+	if (LockAcquire(&tag, ShareLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
+		return true;
+	(void) LockRelease(&tag, ShareLock, false);
+	return false;
+}
+
 void
 pgm_lock_session(void)
 {
@@ -86,6 +131,13 @@ pgm_lock_xact(void)
 
 	if (LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL)
 		return;
+
+	if (worker_outside_transaction())
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("a background worker is applying a migration outside a transaction block in this database"),
+				 errdetail("It runs statements such as CREATE INDEX CONCURRENTLY, which wait for every open transaction; waiting for it here would deadlock."),
+				 errhint("Wait for the job to finish (see migrate_jobs and migrate_wait), then call again.")));
 
 	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 	if (IsolationUsesXactSnapshot())

@@ -26,4 +26,8 @@ extern void pgm_lock_xact(void);
 extern void pgm_lock_session(void);
 extern void pgm_unlock_session(void);
 
+/* Held by a worker around statements run outside a transaction block. */
+extern void pgm_lock_busy_begin(void);
+extern void pgm_lock_busy_end(void);
+
 #endif							/* PGM_LOCK_H */

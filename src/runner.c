@@ -456,6 +456,10 @@ run_no_transaction(RunState *rs, PgmScript *script)
 	int			i;
 
 	INSTR_TIME_SET_CURRENT(start);
+	StartTransactionCommand();
+	pgm_lock_busy_begin();
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(rs->cxt);
 	if (done > 0)
 		ereport(LOG,
 				(errmsg("pg_migrate: resuming migration " INT64_FORMAT " \"%s\" after statement %d of %d",
@@ -611,8 +615,16 @@ pgm_run_folder(const PgmRunOptions *opts, PgmRunResult *result)
 		bool		ok;
 
 		CHECK_FOR_INTERRUPTS();
-		ok = script->no_transaction ? run_no_transaction(&rs, script) :
-			run_transactional(&rs, script);
+		if (script->no_transaction)
+		{
+			ok = run_no_transaction(&rs, script);
+			StartTransactionCommand();
+			pgm_lock_busy_end();
+			CommitTransactionCommand();
+			MemoryContextSwitchTo(rs.cxt);
+		}
+		else
+			ok = run_transactional(&rs, script);
 		if (!ok)
 		{
 			if (result->canceled)
