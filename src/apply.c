@@ -232,7 +232,7 @@ pgm_apply_folder(const char *dir, const PgmApplyOptions *opts,
 		PgmFile    *file = scripts[k]->file;
 		double		ms;
 
-		ms = pgm_exec_in_subxact(scripts[k], record_applied, &state);
+		ms = pgm_exec_migration(scripts[k], record_applied, &state);
 		if (emit != NULL)
 			emit(file->version, file->name, ms, arg);
 		if (!plan->has_applied || file->version > plan->max_applied)

@@ -1,13 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * exec.c
- *	  Run a migration's statements with SPI in an internal subtransaction.
+ *	  Run a migration's statements with SPI.
  *
- * The pattern is PL/pgSQL's exception block (pl_exec.c): begin an internal
- * subtransaction, run, release; on error copy the error data, roll the
- * subtransaction back, restore memory context and resource owner, and
- * re-raise.  Re-raising lets us say which file, line and statement failed
- * while keeping the original SQLSTATE, message, detail and hint.
+ * On error the error data is copied, enriched with the file, line, column
+ * and statement, and re-thrown with its original SQLSTATE, message, detail
+ * and source location.  Nothing runs after an error: the caller's
+ * transaction (the function path) or the worker's per-migration transaction
+ * is aborted by whoever catches it.  So no subtransaction is needed, and
+ * none is taken: with one subtransaction per migration, a call applying
+ * more than 64 migrations would overflow the backend's cache of
+ * subtransaction ids and slow every other session's snapshots.
  *
  * Statements run one SPI_execute each (non-top-level, like a function
  * body), so the failing statement is known and error positions inside it
@@ -31,7 +34,6 @@
 #include "storage/lock.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 
 /* Byte offset inside stmt of a 1-based character position. */
 static int
@@ -153,18 +155,14 @@ pgm_decorate_error(PgmScript *script, int stmt, ErrorData *edata, bool positions
 }
 
 double
-pgm_exec_in_subxact(PgmScript *script, PgmAfterMigration after, void *arg)
+pgm_exec_migration(PgmScript *script, PgmAfterMigration after, void *arg)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
 	volatile int current = -1;
 	volatile double duration_ms = 0;
 	instr_time	start;
 
 	INSTR_TIME_SET_CURRENT(start);
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcontext);
-
 	PG_TRY();
 	{
 		instr_time	elapsed;
@@ -201,23 +199,19 @@ pgm_exec_in_subxact(PgmScript *script, PgmAfterMigration after, void *arg)
 		duration_ms = INSTR_TIME_GET_MILLISEC(elapsed);
 		if (after != NULL)
 			after(script, duration_ms, arg);
-
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
 	}
 	PG_CATCH();
 	{
 		ErrorData  *edata;
 
+		/*
+		 * Nothing goes on after an error: the transaction is aborted by
+		 * whoever catches the re-thrown error, so no subtransaction is
+		 * needed to clean up here, only the message to enrich.
+		 */
 		MemoryContextSwitchTo(oldcontext);
 		edata = CopyErrorData();
 		FlushErrorState();
-
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-
 		pgm_decorate_error(script, current, edata, false);
 		ThrowErrorData(edata);
 		pg_unreachable();

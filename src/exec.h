@@ -13,17 +13,16 @@
 
 #include "script.h"
 
-/* Called inside the migration's subtransaction once its statements ran. */
+/* Called once a migration's statements ran, in the same transaction. */
 typedef void (*PgmAfterMigration) (PgmScript *script, double duration_ms, void *arg);
 
 /*
- * Runs every statement of script through SPI in one subtransaction, then
- * after(); returns the migration's duration in milliseconds.  On error the
- * subtransaction is rolled back and the error re-raised with its SQLSTATE,
- * message, detail and hint kept, and the file, line, column and statement
- * added.
+ * Runs every statement of script through SPI, then after(); returns the
+ * migration's duration in milliseconds.  On error the error is re-raised
+ * with its SQLSTATE, message, detail and hint kept, and the file, line,
+ * column and statement added; the caller's transaction must then abort.
  */
-extern double pgm_exec_in_subxact(PgmScript *script, PgmAfterMigration after, void *arg);
+extern double pgm_exec_migration(PgmScript *script, PgmAfterMigration after, void *arg);
 
 /*
  * Adds the file, line, column and statement to an error raised by

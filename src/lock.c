@@ -23,7 +23,9 @@
 #include "commands/dbcommands.h"
 #include "lock.h"
 #include "miscadmin.h"
+#include "storage/latch.h"
 #include "storage/lock.h"
+#include "utils/wait_event.h"
 #include "utils/pg_crc.h"
 
 #define GOLANG_MIGRATE_SALT 1486364155U
@@ -126,21 +128,34 @@ void
 pgm_lock_xact(void)
 {
 	LOCKTAG		tag;
+	bool		waited = false;
+	long		sleep_ms = 1;
 
 	lock_tag(&tag);
 
-	if (LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL)
-		return;
+	/*
+	 * Poll rather than queue in the lock manager: while this transaction
+	 * waits it holds a snapshot, and a worker that moves on to CREATE INDEX
+	 * CONCURRENTLY would wait for that snapshot while we wait for its lock.
+	 * Between polls we notice the worker's busy flag and step aside.
+	 */
+	while (LockAcquire(&tag, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
+	{
+		if (worker_outside_transaction())
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg("a background worker is applying a migration outside a transaction block in this database"),
+					 errdetail("It runs statements such as CREATE INDEX CONCURRENTLY, which wait for every open transaction; waiting for it here would deadlock."),
+					 errhint("Wait for the job to finish (see migrate_jobs and migrate_wait), then call again.")));
+		waited = true;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 sleep_ms, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		sleep_ms = Min(sleep_ms * 2, 100);
+	}
 
-	if (worker_outside_transaction())
-		ereport(ERROR,
-				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-				 errmsg("a background worker is applying a migration outside a transaction block in this database"),
-				 errdetail("It runs statements such as CREATE INDEX CONCURRENTLY, which wait for every open transaction; waiting for it here would deadlock."),
-				 errhint("Wait for the job to finish (see migrate_jobs and migrate_wait), then call again.")));
-
-	(void) LockAcquire(&tag, ExclusiveLock, false, false);
-	if (IsolationUsesXactSnapshot())
+	if (waited && IsolationUsesXactSnapshot())
 		ereport(ERROR,
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 				 errmsg("could not serialize access due to a concurrent migration run"),

@@ -316,7 +316,7 @@ run_transactional(RunState *rs, PgmScript *script)
 			pgstat_report_activity(STATE_RUNNING, script->file->filename);
 			args.rs = rs;
 			pgm_history_writer_init(&args.writer, rs->opts->dir, rs->opts->applied_by);
-			ms = pgm_exec_in_subxact(script, record_applied, &args);
+			ms = pgm_exec_migration(script, record_applied, &args);
 			end_unit();
 		}
 		PG_CATCH();

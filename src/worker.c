@@ -57,6 +57,7 @@
 #include "storage/spin.h"
 #include "tcop/tcopprot.h"
 #include "utils/acl.h"
+#include "utils/backend_status.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -698,6 +699,38 @@ pgm_scheduler_main(Datum main_arg)
 
 /* ---------- job workers ---------- */
 
+/*
+ * migrate_jobs tells a live job from a dead one by its worker's row in
+ * pg_stat_activity, which appears a little after the process starts: wait
+ * for it, so that a job is never shown failed just after its submission.
+ */
+static void
+wait_until_visible(BackgroundWorkerHandle *handle, pid_t pid)
+{
+	for (;;)
+	{
+		int			n;
+		int			i;
+		pid_t		current;
+
+		pgstat_clear_backend_activity_snapshot();
+		n = pgstat_fetch_stat_numbackends();
+		for (i = 1; i <= n; i++)
+		{
+			LocalPgBackendStatus *entry = pgstat_fetch_stat_local_beentry(i);
+
+			if (entry != NULL && entry->backendStatus.st_procpid == pid)
+				return;
+		}
+		if (GetBackgroundWorkerPid(handle, &current) != BGWH_STARTED)
+			return;				/* it already exited */
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 1L, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
 int
 pgm_job_launch(int64 job_id, Oid dboid, Oid roleid)
 {
@@ -737,6 +770,7 @@ pgm_job_launch(int64 job_id, Oid dboid, Oid roleid)
 				 errmsg("background worker for migration job " INT64_FORMAT " did not start", job_id),
 				 errdetail("The postmaster could not start the worker process."),
 				 errhint("See the server log.")));
+	wait_until_visible(handle, pid);
 	return (int) pid;
 }
 

@@ -124,7 +124,7 @@ migrate_apply_async(PG_FUNCTION_ARGS)
  * *own_xact: the job was submitted by this very transaction.
  */
 static char *
-job_state(int64 job_id, bool *own_xact)
+job_state(int64 job_id, bool *own_xact, bool *blocking)
 {
 	Oid			types[1] = {INT8OID};
 	Datum		values[1];
@@ -136,7 +136,8 @@ job_state(int64 job_id, bool *own_xact)
 							  "   AND a.backend_type = 'pg_migrate job' "
 							  "   AND a.backend_start >= j.submitted_at) THEN 'failed' "
 							  "  ELSE j.state END, "
-							  "j.submit_xid = pg_catalog.pg_current_xact_id_if_assigned() "
+							  "j.submit_xid = pg_catalog.pg_current_xact_id_if_assigned(), "
+							  "pg_catalog.pg_backend_pid() = ANY (pg_catalog.pg_blocking_pids(j.pid)) "
 							  "FROM pgmigrate.jobs j WHERE j.job_id = $1",
 							  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "pg_migrate: reading the job failed");
@@ -147,6 +148,8 @@ job_state(int64 job_id, bool *own_xact)
 		state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 		*own_xact = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 											   SPI_tuptable->tupdesc, 2, &isnull)) && !isnull;
+		*blocking = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+											   SPI_tuptable->tupdesc, 3, &isnull)) && !isnull;
 	}
 	return state;
 }
@@ -162,7 +165,10 @@ is_final(const char *state)
  * migrate_wait(job_id bigint, timeout interval DEFAULT NULL) RETURNS text
  *
  * Polls the job every 100 ms with a fresh snapshot until it ends or the
- * timeout passes; returns its state then.
+ * timeout passes; returns its state then.  A call is one statement, whose
+ * snapshot a job's CREATE INDEX CONCURRENTLY waits for: when the job is
+ * found waiting for this session, the call stops with an error rather than
+ * wait for ever.
  */
 Datum
 migrate_wait(PG_FUNCTION_ARGS)
@@ -193,11 +199,12 @@ migrate_wait(PG_FUNCTION_ARGS)
 	for (;;)
 	{
 		bool		own_xact = false;
+		bool		blocking = false;
 
-		state = job_state(job_id, &own_xact);
+		state = job_state(job_id, &own_xact, &blocking);
 		if (state == NULL)
 			raise_no_job(job_id);
-		if (own_xact && !is_final(state))
+		if (own_xact)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("migration job " INT64_FORMAT " was submitted in this transaction", job_id),
@@ -205,6 +212,18 @@ migrate_wait(PG_FUNCTION_ARGS)
 					 errhint("Commit, then call migrate_wait.")));
 		if (is_final(state) || (deadline != 0 && GetCurrentTimestamp() >= deadline))
 			break;
+
+		/*
+		 * CREATE INDEX CONCURRENTLY waits for every older snapshot, this
+		 * statement's included: waiting on would never end.
+		 */
+		if (blocking)
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg("migration job " INT64_FORMAT " is waiting for this session", job_id),
+					 errdetail("The job runs a statement such as CREATE INDEX CONCURRENTLY, which waits until every snapshot older than its own is gone, including the one this call holds."),
+					 errhint("Follow the job from separate statements instead, for example SELECT state FROM migrate_jobs WHERE job_id = " INT64_FORMAT " (psql: \\watch).",
+							 job_id)));
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 100L, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);

@@ -73,7 +73,8 @@ my $waiter = IPC::Run::start(
 	[ 'psql', '-XAtq', '-d', $connstr, '-c', "SELECT name FROM migrate_apply('$dir')" ],
 	'>', \$waiter_out, '2>', \$waiter_err);
 ok($node->poll_query_until('postgres',
-		"SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"),
+		"SELECT count(*) > 0 FROM pg_stat_activity WHERE query LIKE '%migrate_apply%' "
+		  . "AND wait_event = 'Extension' AND pid <> pg_backend_pid()"),
 	'migrate_apply waits for the golang-migrate lock');
 is($node->safe_psql('postgres', "SELECT to_regclass('after_lock') IS NULL"), 't',
 	'nothing applied while golang-migrate holds its lock');
