@@ -11,8 +11,9 @@
  *      unless asked to go on) or a dirty schema_migrations;
  *   4. parse every pending file: a syntax error anywhere stops the call
  *      before any SQL runs;
- *   5. run each migration in its own subtransaction with its history row;
- *   6. set schema_migrations to the highest applied version.
+ *   5. run each migration, collecting its history row;
+ *   6. write the history rows (one INSERT) and set schema_migrations to the
+ *      highest applied version.
  *
  * Memory: each pending migration's parse trees live in a context of their
  * own, deleted once it has run.
@@ -40,6 +41,7 @@
 typedef struct ApplyState
 {
 	PgmHistoryWriter writer;
+	PgmHistoryBatch batch;
 	PgmAppliedCallback emit;
 	void	   *emit_arg;
 } ApplyState;
@@ -50,8 +52,8 @@ record_applied(PgmScript *script, double duration_ms, void *arg)
 	ApplyState *state = (ApplyState *) arg;
 	PgmFile    *file = script->file;
 
-	pgm_history_record(&state->writer, PGM_HIST_APPLIED, file->version, file->name,
-					   file->filename, file->checksum, duration_ms, NULL);
+	pgm_history_batch_add(&state->batch, file->version, file->name,
+						  file->filename, file->checksum, duration_ms);
 }
 
 static void
@@ -243,6 +245,8 @@ pgm_apply_folder(const char *dir, const PgmApplyOptions *opts,
 		MemoryContextDelete(contexts[k]);
 		pgm_file_release(file);
 	}
+
+	pgm_history_batch_flush(&state.writer, &state.batch);
 
 	/* never lower a version another tool set above our files */
 	if (plan->has_applied)

@@ -288,28 +288,18 @@ pgm_file_load(PgmFolder *folder, PgmFile *file)
 	/* a file and its terminating NUL must fit in one palloc */
 	size_t		max_size = Min((size_t) pgm_max_file_size_kb * 1024, MaxAllocSize - 1);
 	size_t		done = 0;
-	char		extra;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 
 	pgm_check_file(folder->path, file->filename, path);
 
-	/* never open a FIFO or device: it could block or never end */
-	if (stat(path, &st) != 0)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not open migration file \"%s\": %m", file->filename),
-				 errdetail("The file is in folder \"%s\".", folder->path),
-				 errhint("Check that the file, or the target of the link, exists and that the server can read it.")));
-	if (!S_ISREG(st.st_mode))
-		not_regular(folder, file);
-
+	/* O_NONBLOCK: opening a FIFO must not block; fstat then refuses it */
 	fd = OpenTransientFile(path, O_RDONLY | O_NONBLOCK | PG_BINARY);
 	if (fd < 0)
 		ereport(ERROR,
 				(errcode_for_file_access(),
 				 errmsg("could not open migration file \"%s\": %m", file->filename),
 				 errdetail("The file is in folder \"%s\".", folder->path),
-				 errhint("Check that the database server's operating system user can read the file.")));
+				 errhint("Check that the file, or the target of the link, exists and that the database server's operating system user can read it.")));
 
 	if (fstat(fd, &st) != 0)
 		ereport(ERROR,
@@ -327,29 +317,36 @@ pgm_file_load(PgmFolder *folder, PgmFile *file)
 						   file->filename, (long long) st.st_size, max_size),
 				 errhint("Split the migration into smaller files, or raise pg_migrate.max_file_size.")));
 
+	/*
+	 * Ask for one byte more than the file has: a short read then means end
+	 * of file (no extra read call), and getting that byte means it grew.
+	 */
 	file->len = (size_t) st.st_size;
 	file->body = palloc(file->len + 1);
-	while (done < file->len)
+	for (;;)
 	{
-		ssize_t		n = read(fd, file->body + done, file->len - done);
+		size_t		want = file->len + 1 - done;
+		ssize_t		n = read(fd, file->body + done, want);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n < 0)
 			ereport(ERROR,
 					(errcode_for_file_access(),
-					 n < 0 ? errmsg("could not read migration file \"%s\": %m", file->filename) :
-					 errmsg("migration file \"%s\" changed while it was read", file->filename),
+					 errmsg("could not read migration file \"%s\": %m", file->filename),
 					 errdetail("The file is in folder \"%s\".", folder->path),
-					 errhint("Do not change migration files while they are being applied.")));
+					 errhint("Check the file on the database server.")));
 		done += n;
+		if (done > file->len || (n == 0 && done < file->len))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("migration file \"%s\" changed while it was read", file->filename),
+					 errdetail("Migration file \"%s\" had %zu bytes when it was opened and %s while it was read.",
+							   file->filename, file->len, done > file->len ? "more" : "fewer"),
+					 errhint("Do not change migration files while they are being applied.")));
+		if (n == 0 || (done == file->len && (size_t) n < want))
+			break;
 	}
-	if (read(fd, &extra, 1) > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("migration file \"%s\" changed while it was read", file->filename),
-				 errdetail("The file grew past the %zu bytes it had when it was opened.", file->len),
-				 errhint("Do not change migration files while they are being applied.")));
 	CloseTransientFile(fd);
 	file->body[file->len] = '\0';
 

@@ -35,6 +35,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "history.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -273,4 +274,83 @@ pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
 	spi_check(rc, SPI_OK_INSERT, "recording migration history");
 	safe_path_end(nestlevel);
 	MemoryContextSwitchTo(caller);
+}
+
+void
+pgm_history_batch_add(PgmHistoryBatch *batch, int64 version, const char *name,
+					  const char *filename, const char *checksum, double duration_ms)
+{
+	if (batch->n == batch->cap)
+	{
+		int			cap = Max(batch->cap * 2, 64);
+
+		if (batch->cap == 0)
+		{
+			batch->versions = palloc(sizeof(Datum) * cap);
+			batch->names = palloc(sizeof(Datum) * cap);
+			batch->files = palloc(sizeof(Datum) * cap);
+			batch->checksums = palloc(sizeof(Datum) * cap);
+			batch->durations = palloc(sizeof(Datum) * cap);
+			batch->times = palloc(sizeof(Datum) * cap);
+		}
+		else
+		{
+			batch->versions = repalloc(batch->versions, sizeof(Datum) * cap);
+			batch->names = repalloc(batch->names, sizeof(Datum) * cap);
+			batch->files = repalloc(batch->files, sizeof(Datum) * cap);
+			batch->checksums = repalloc(batch->checksums, sizeof(Datum) * cap);
+			batch->durations = repalloc(batch->durations, sizeof(Datum) * cap);
+			batch->times = repalloc(batch->times, sizeof(Datum) * cap);
+		}
+		batch->cap = cap;
+	}
+	batch->versions[batch->n] = Int64GetDatum(version);
+	batch->names[batch->n] = CStringGetTextDatum(name);
+	batch->files[batch->n] = CStringGetTextDatum(filename);
+	batch->checksums[batch->n] = CStringGetTextDatum(checksum);
+	batch->durations[batch->n] = Float8GetDatum(duration_ms);
+	batch->times[batch->n] = TimestampTzGetDatum(GetCurrentTimestamp());
+	batch->n++;
+}
+
+void
+pgm_history_batch_flush(PgmHistoryWriter *w, PgmHistoryBatch *batch)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[8] = {INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	FLOAT8ARRAYOID, TIMESTAMPTZARRAYOID, TEXTOID, TEXTOID};
+	Datum		values[8];
+	char		nulls[8];
+	int			nestlevel;
+	int			rc;
+
+	if (batch->n == 0)
+		return;
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = PointerGetDatum(construct_array(batch->versions, batch->n, INT8OID,
+												sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[1] = PointerGetDatum(construct_array(batch->names, batch->n, TEXTOID, -1, false, TYPALIGN_INT));
+	values[2] = PointerGetDatum(construct_array(batch->files, batch->n, TEXTOID, -1, false, TYPALIGN_INT));
+	values[3] = PointerGetDatum(construct_array(batch->checksums, batch->n, TEXTOID, -1, false, TYPALIGN_INT));
+	values[4] = PointerGetDatum(construct_array(batch->durations, batch->n, FLOAT8OID,
+												sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[5] = PointerGetDatum(construct_array(batch->times, batch->n, TIMESTAMPTZOID,
+												sizeof(TimestampTz), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[6] = CStringGetTextDatum(w->directory);
+	values[7] = w->applied_by ? CStringGetTextDatum(w->applied_by) : (Datum) 0;
+	nulls[7] = w->applied_by ? ' ' : 'n';
+
+	nestlevel = safe_path_begin();
+	rc = SPI_execute_with_args("INSERT INTO pgmigrate.history "
+							   "(version, name, file, directory, checksum, state, applied_at, "
+							   "duration_ms, applied_by) "
+							   "SELECT u.v, u.n, u.f, $7, u.c, 'applied', u.t, u.d, "
+							   "COALESCE($8::name, CURRENT_USER) "
+							   "FROM unnest($1, $2, $3, $4, $5, $6) WITH ORDINALITY "
+							   "AS u(v, n, f, c, d, t, o) ORDER BY u.o",
+							   8, types, values, nulls, false, 0);
+	spi_check(rc, SPI_OK_INSERT, "recording migration history");
+	safe_path_end(nestlevel);
+	MemoryContextSwitchTo(caller);
+	batch->n = 0;
 }

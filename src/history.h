@@ -74,4 +74,26 @@ extern void pgm_history_record(PgmHistoryWriter *w, const char *state, int64 ver
 							   const char *checksum, double duration_ms,
 							   const char *error);
 
+/*
+ * "applied" rows collected during one migrate_apply call and written with
+ * one INSERT at its end (same transaction): one executor run instead of one
+ * per migration.
+ */
+typedef struct PgmHistoryBatch
+{
+	int			n;
+	int			cap;
+	Datum	   *versions;
+	Datum	   *names;
+	Datum	   *files;
+	Datum	   *checksums;
+	Datum	   *durations;
+	Datum	   *times;
+} PgmHistoryBatch;
+
+extern void pgm_history_batch_add(PgmHistoryBatch *batch, int64 version, const char *name,
+								  const char *filename, const char *checksum,
+								  double duration_ms);
+extern void pgm_history_batch_flush(PgmHistoryWriter *w, PgmHistoryBatch *batch);
+
 #endif							/* PGM_HISTORY_H */
