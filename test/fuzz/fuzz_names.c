@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "directives.h"
 #include "names.h"
 #include "textpos.h"
 
@@ -403,5 +404,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(sb <= te && te <= size, "statement start after its trimmed end", sb, te, size);
 	check_offset(data, size, sb);
 	check_offset(data, size, te);
+
+	/* in-file markers: an exact-size copy, and a line number within it */
+	{
+		char	   *copy = malloc(size ? size : 1);
+		int			line;
+		int			lines = 1;
+		size_t		i;
+
+		if (copy == NULL)
+			abort();
+		memcpy(copy, data, size);
+		line = pgm_directive_no_transaction(copy, size);
+		for (i = 0; i < size; i++)
+			if (copy[i] == '\n')
+				lines++;
+		CHECK(line >= 0 && line <= lines, "directive line outside the file", (size_t) line, (size_t) lines, size);
+		free(copy);
+	}
 	return 0;
 }

@@ -91,7 +91,7 @@ fi
 # ---- build
 echo "pg_migrate fuzz: building $bin with $("$CC" --version | head -n 1)"
 "$CC" "${flags[@]}" -Wall -Wextra -o "$bin" \
-	$fuzz/fuzz_names.c src/names.c src/textpos.c || exit 1
+	$fuzz/fuzz_names.c src/names.c src/textpos.c src/directives.c || exit 1
 
 # ---- corpus
 mkdir -p "$work" "$crashes" || exit 1
