@@ -81,7 +81,7 @@ migration_hint(ErrorData *edata)
 	if (edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY && edata->hint != NULL &&
 		strstr(edata->hint, "max_locks_per_transaction") != NULL)
 		return psprintf("migrate_apply holds a lock on every object its migrations touch until the call commits, and this call ran out of lock slots (max_locks_per_transaction = %d). "
-						"Raise max_locks_per_transaction and restart the server, or apply the folder in smaller steps with migrate_apply's target argument, each step in its own transaction.",
+						"Raise max_locks_per_transaction and restart the server, apply the folder in steps with migrate_apply's target argument (each step its own transaction), or use migrate_apply_async(), whose background worker commits each migration on its own.",
 						max_locks_per_xact);
 	if (edata->hint != NULL)
 		return edata->hint;
