@@ -35,20 +35,6 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
-/* Byte offset inside stmt of a 1-based character position. */
-static int
-position_to_offset(const char *stmt, int len, int pos)
-{
-	int			off = 0;
-
-	while (pos > 1 && off < len)
-	{
-		off += pg_mblen(stmt + off);
-		pos--;
-	}
-	return Min(off, len);
-}
-
 /*
  * SPI adds 'SQL statement "<text>"' as the outermost context line; we name
  * the statement ourselves, with its file and line, so drop that line.
@@ -116,14 +102,14 @@ pgm_decorate_error(PgmScript *script, int stmt, ErrorData *edata, bool positions
 		{
 			/* the statement ran with the whole file as its query text */
 			if (edata->cursorpos > 0)
-				offset = position_to_offset(file->body, (int) file->len, edata->cursorpos);
+				offset = pgm_char_to_byte_offset(file->body, (int) file->len, edata->cursorpos);
 		}
 		/* a position inside our statement (not inside a function it called) */
 		else if (edata->internalpos > 0 && edata->internalquery != NULL &&
 				 strcmp(edata->internalquery, sql) == 0)
-			offset += position_to_offset(sql, len, edata->internalpos);
+			offset += pgm_char_to_byte_offset(sql, len, edata->internalpos);
 		else if (edata->cursorpos > 0 && edata->internalquery == NULL)
-			offset += position_to_offset(sql, len, edata->cursorpos);
+			offset += pgm_char_to_byte_offset(sql, len, edata->cursorpos);
 		pgm_script_position(file, offset, &line, &column);
 		inner_context = strip_spi_context(edata->context, sql);
 

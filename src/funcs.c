@@ -19,6 +19,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "folder.h"
+#include "funcs.h"
 #include "funcapi.h"
 #include "history.h"
 #include "plan.h"
@@ -33,8 +34,8 @@ PG_FUNCTION_INFO_V1(migrate_status);
 PG_FUNCTION_INFO_V1(migrate_validate);
 PG_FUNCTION_INFO_V1(migrate_repair);
 
-static char *
-folder_argument(FunctionCallInfo fcinfo, int argno)
+char *
+pgm_folder_argument(FunctionCallInfo fcinfo, int argno)
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
@@ -71,7 +72,7 @@ migrate_apply(PG_FUNCTION_ARGS)
 	char	   *dir;
 
 	pgm_check_access();
-	dir = folder_argument(fcinfo, 0);
+	dir = pgm_folder_argument(fcinfo, 0);
 	memset(&opts, 0, sizeof(opts));
 	opts.has_target = !PG_ARGISNULL(1);
 	if (opts.has_target)
@@ -134,7 +135,7 @@ migrate_status(PG_FUNCTION_ARGS)
 
 	pgm_check_access();
 	if (!PG_ARGISNULL(0))
-		dir = folder_argument(fcinfo, 0);
+		dir = pgm_folder_argument(fcinfo, 0);
 
 	pgm_init_materialized_srf(fcinfo);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
@@ -186,7 +187,7 @@ migrate_validate(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 
 	pgm_check_access();
-	dir = folder_argument(fcinfo, 0);
+	dir = pgm_folder_argument(fcinfo, 0);
 	pgm_init_materialized_srf(fcinfo);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
@@ -229,7 +230,7 @@ migrate_repair(PG_FUNCTION_ARGS)
 	char	   *dir;
 
 	pgm_check_access();
-	dir = folder_argument(fcinfo, 0);
+	dir = pgm_folder_argument(fcinfo, 0);
 	pgm_check_primary();
 	pgm_init_materialized_srf(fcinfo);
 	pgm_repair_folder(dir, emit_repaired, fcinfo->resultinfo);

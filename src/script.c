@@ -43,9 +43,8 @@ pgm_script_position(const PgmFile *file, int offset, int *line, int *column)
 	*column = pg_mbstrlen_with_len(file->body + ls, offset - ls) + 1;
 }
 
-/* Byte offset of the 1-based character position pos (as in cursorpos). */
-static int
-char_to_byte_offset(const char *s, int len, int pos)
+int
+pgm_char_to_byte_offset(const char *s, int len, int pos)
 {
 	int			off = 0;
 
@@ -97,7 +96,7 @@ raise_parse_error(PgmFile *file, ErrorData *edata)
 	int			copy_offset;
 
 	if (edata->cursorpos > 0)
-		offset = char_to_byte_offset(file->body, (int) file->len, edata->cursorpos);
+		offset = pgm_char_to_byte_offset(file->body, (int) file->len, edata->cursorpos);
 	pgm_script_position(file, offset, &line, &column);
 
 	copy_offset = find_copy_from_stdin(file->body, offset);

@@ -56,6 +56,9 @@ extern char *pgm_statement_text(const PgmScript *script, int i);
 /* Statement text for messages: at most a few hundred bytes, on one line. */
 extern char *pgm_statement_excerpt(const PgmScript *script, int i);
 
+/* Byte offset in s (len bytes) of the 1-based character position pos. */
+extern int	pgm_char_to_byte_offset(const char *s, int len, int pos);
+
 /* 1-based line and column (in characters) of a byte offset in the file. */
 extern void pgm_script_position(const PgmFile *file, int offset, int *line, int *column);
 

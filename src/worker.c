@@ -150,19 +150,27 @@ shmem_startup(void)
 	LWLockRelease(AddinShmemInitLock);
 }
 
+/* Every pg_migrate worker: database access, never on a standby. */
+static void
+init_worker(BackgroundWorker *worker, const char *function, const char *type)
+{
+	memset(worker, 0, sizeof(BackgroundWorker));
+	worker->bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker->bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker->bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker->bgw_library_name, BGW_MAXLEN, "pg_migrate");
+	snprintf(worker->bgw_function_name, BGW_MAXLEN, "%s", function);
+	snprintf(worker->bgw_name, BGW_MAXLEN, "%s", type);
+	snprintf(worker->bgw_type, BGW_MAXLEN, "%s", type);
+}
+
 static void
 register_launcher(void)
 {
 	BackgroundWorker worker;
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	init_worker(&worker, "pgm_launcher_main", "pg_migrate launcher");
 	worker.bgw_restart_time = RESTART_DELAY_MS / 1000;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "pg_migrate");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "pgm_launcher_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "pg_migrate launcher");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "pg_migrate launcher");
 	RegisterBackgroundWorker(&worker);
 }
 
@@ -338,15 +346,9 @@ start_scheduler(Oid dboid)
 	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "pg_migrate");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "pgm_scheduler_main");
+	init_worker(&worker, "pgm_scheduler_main", "pg_migrate scheduler");
 	snprintf(worker.bgw_name, BGW_MAXLEN, "pg_migrate scheduler for database \"%s\"",
 			 pgm_worker_database);
-	snprintf(worker.bgw_type, BGW_MAXLEN, "pg_migrate scheduler");
 	worker.bgw_main_arg = ObjectIdGetDatum(dboid);
 	worker.bgw_notify_pid = MyProcPid;
 
@@ -739,14 +741,8 @@ pgm_job_launch(int64 job_id, Oid dboid, Oid roleid)
 	JobArgs		args;
 	pid_t		pid;
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "pg_migrate");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "pgm_job_main");
+	init_worker(&worker, "pgm_job_main", "pg_migrate job");
 	snprintf(worker.bgw_name, BGW_MAXLEN, "pg_migrate job " INT64_FORMAT, job_id);
-	snprintf(worker.bgw_type, BGW_MAXLEN, "pg_migrate job");
 	worker.bgw_main_arg = Int64GetDatum(job_id);
 	worker.bgw_notify_pid = MyProcPid;
 

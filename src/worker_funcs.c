@@ -20,6 +20,7 @@
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "funcs.h"
 #include "history.h"
 #include "lock.h"
 #include "miscadmin.h"
@@ -37,18 +38,6 @@ PG_FUNCTION_INFO_V1(migrate_wakeup);
 PG_FUNCTION_INFO_V1(migrate_force);
 PG_FUNCTION_INFO_V1(migrate_schedule);
 PG_FUNCTION_INFO_V1(migrate_unschedule);
-
-static char *
-folder_arg(FunctionCallInfo fcinfo, int argno)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("migration folder must not be null"),
-				 errdetail("Migrations are read from the folder given as the first argument."),
-				 errhint("Give the folder's full path on the database server.")));
-	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
-}
 
 static int64
 job_id_arg(FunctionCallInfo fcinfo)
@@ -98,7 +87,7 @@ migrate_apply_async(PG_FUNCTION_ARGS)
 	int			pid;
 
 	pgm_check_access();
-	dir = folder_arg(fcinfo, 0);
+	dir = pgm_folder_argument(fcinfo, 0);
 	pgm_check_primary();
 	pgm_check_folder(dir);
 
@@ -341,7 +330,7 @@ migrate_schedule(PG_FUNCTION_ARGS)
 	int64		id;
 
 	pgm_check_access();
-	dir = folder_arg(fcinfo, 0);
+	dir = pgm_folder_argument(fcinfo, 0);
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "directives.h"
 #include "names.h"
 #include "textpos.h"
 
@@ -47,6 +48,12 @@ expect_name(const char *file, PgmNameKind kind, long long version, const char *d
 		check(n.desc_len == strlen(desc) &&
 			  memcmp(file + n.desc_start, desc, n.desc_len) == 0, what);
 	}
+}
+
+static int
+directive(const char *body)
+{
+	return pgm_directive_no_transaction(body, strlen(body));
 }
 
 int
@@ -85,6 +92,16 @@ main(void)
 	check(pgm_line_start(sql, strstr(sql, "SELECT") - sql) == (size_t) (strstr(sql, "  SELECT") - sql),
 		  "line start");
 	check(pgm_trim_end("ab  \n", 0, 5) == 2, "trim end");
+
+	/* no-transaction markers: first non-blank line only, case and blanks free */
+	check(directive("-- pg_migrate:no-transaction\nVACUUM;") == 1, "pg_migrate marker");
+	check(directive("\n  \n-- no-transaction  \nX") == 3, "sqlx marker after blank lines");
+	check(directive("-- +goose NO TRANSACTION\n") == 1, "goose marker");
+	check(directive("--   +GOOSE   no   transaction") == 1, "goose marker, odd spacing");
+	check(directive("SELECT 1;\n-- no-transaction\n") == 0, "marker not on the first line");
+	check(directive("-- no-transactions\n") == 0, "a longer word is not the marker");
+	check(directive("-- no-trans") == 0, "a cut marker");
+	check(directive("") == 0, "empty file");
 
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed == 0 ? 0 : 1;

@@ -1,0 +1,19 @@
+/*-------------------------------------------------------------------------
+ *
+ * funcs.h
+ *	  Helpers shared by the SQL-callable functions.
+ *
+ * IDENTIFICATION
+ *	  src/funcs.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGM_FUNCS_H
+#define PGM_FUNCS_H
+
+#include "fmgr.h"
+
+/* The migration folder argument; NULL is an error (22004). */
+extern char *pgm_folder_argument(FunctionCallInfo fcinfo, int argno);
+
+#endif							/* PGM_FUNCS_H */
