@@ -117,9 +117,11 @@ is($node->safe_psql('postgres', "SELECT migrate_cancel($job)"), 'f', 'a finished
 
 # a job submitted in a transaction that rolls back never runs
 $node->safe_psql('postgres', "BEGIN; SELECT migrate_apply_async('$dir'); ROLLBACK;");
-sleep 1;
-is($node->safe_psql('postgres', "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pg_migrate job'"),
-	'0', 'the worker of a rolled-back submission exits');
+ok($node->poll_query_until('postgres',
+		"SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'pg_migrate job'"),
+	'the worker of a rolled-back submission exits');
+is($node->safe_psql('postgres', "SELECT count(*) FROM pgmigrate.jobs WHERE state = 'running'"), '0',
+	'and ran nothing');
 ($ret, $out, $err) = $node->psql('postgres',
 	"BEGIN;\nSELECT migrate_wait(migrate_apply_async('$dir'));\nROLLBACK;");
 like($err, qr/was submitted in this transaction/, 'migrate_wait refuses to wait for its own transaction');
