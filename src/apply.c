@@ -170,12 +170,27 @@ pgm_record_adoption(PgmPlan *plan, PgmHistoryWriter *writer)
 	}
 }
 
+PgmPlan *
+pgm_plan_locked(const char *dir, PgmVersionTable *vt)
+{
+	PgmFolder  *folder = pgm_folder_scan(dir, NULL);
+	int			k;
+
+	/* file I/O first, so the lock is held for as short a time as possible */
+	for (k = 0; k < folder->nfiles; k++)
+		pgm_file_load(folder, &folder->files[k]);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pg_migrate: SPI_connect failed");
+	pgm_lock_xact();
+	pgm_version_table_read(vt);
+	return pgm_plan_build(folder, pgm_history_load(), vt);
+}
+
 void
 pgm_apply_folder(const char *dir, const PgmApplyOptions *opts,
 				 PgmAppliedCallback emit, void *arg)
 {
-	PgmFolder  *folder;
-	PgmHistory *hist;
 	PgmVersionTable vt;
 	PgmPlan    *plan;
 	ApplyState	state;
@@ -184,17 +199,7 @@ pgm_apply_folder(const char *dir, const PgmApplyOptions *opts,
 	int			npending = 0;
 	int			k;
 
-	folder = pgm_folder_scan(dir, NULL);
-	for (k = 0; k < folder->nfiles; k++)
-		pgm_file_load(folder, &folder->files[k]);
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "pg_migrate: SPI_connect failed");
-
-	pgm_lock_xact();
-	pgm_version_table_read(&vt);
-	hist = pgm_history_load();
-	plan = pgm_plan_build(folder, hist, &vt);
+	plan = pgm_plan_locked(dir, &vt);
 	pgm_refuse_drift(plan, &vt, opts);
 
 	memset(&state, 0, sizeof(state));

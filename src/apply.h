@@ -40,6 +40,13 @@ extern void pgm_apply_folder(const char *dir, const PgmApplyOptions *opts,
 extern void pgm_refuse_drift(PgmPlan *plan, PgmVersionTable *vt,
 							 const PgmApplyOptions *opts);
 
+/*
+ * Reads every file of dir once, then opens an SPI connection (the caller
+ * closes it), takes the migration lock for the transaction and builds the
+ * plan from the history and schema_migrations (*vt).
+ */
+extern PgmPlan *pgm_plan_locked(const char *dir, PgmVersionTable *vt);
+
 /* Does this item run in a call with these options? */
 extern bool pgm_plan_item_runs(PgmPlanItem *item, const PgmApplyOptions *opts);
 

@@ -65,12 +65,11 @@ compare_files(const void *a, const void *b)
 	return strcmp(fa->filename, fb->filename);
 }
 
-static void
+static List *
 check_folder(const char *path)
 {
 	struct stat st;
-
-	pgm_check_folder(path);
+	List	   *allowed = pgm_check_folder(path);
 
 	if (stat(path, &st) != 0)
 		ereport(ERROR,
@@ -85,6 +84,7 @@ check_folder(const char *path)
 				 errmsg("migration folder \"%s\" is not a directory", path),
 				 errdetail("migrate_apply and migrate_status take the folder that holds the migration files."),
 				 errhint("Give the folder's path, not a file's.")));
+	return allowed;
 }
 
 /*
@@ -122,6 +122,7 @@ check_duplicates(PgmFile *files, int n, bool down, const char *path, List **prob
 PgmFolder *
 pgm_folder_scan(const char *path, List **problems)
 {
+	List	   *allowed;
 	PgmFolder  *folder;
 	DIR		   *dir;
 	struct dirent *de;
@@ -133,7 +134,7 @@ pgm_folder_scan(const char *path, List **problems)
 	int			i;
 	int			j;
 
-	check_folder(path);
+	allowed = check_folder(path);
 
 	ups = palloc(sizeof(PgmFile) * cap);
 	downs = palloc(sizeof(PgmFile) * cap);
@@ -216,6 +217,7 @@ pgm_folder_scan(const char *path, List **problems)
 
 	folder = palloc0(sizeof(PgmFolder));
 	folder->path = pstrdup(path);
+	folder->allowed = allowed;
 	folder->nfiles = nup;
 	folder->files = ups;
 	return folder;
@@ -290,7 +292,7 @@ pgm_file_load(PgmFolder *folder, PgmFile *file)
 	size_t		done = 0;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 
-	pgm_check_file(folder->path, file->filename, path);
+	pgm_check_file(folder->allowed, folder->path, file->filename, path);
 
 	/* O_NONBLOCK: opening a FIFO must not block; fstat then refuses it */
 	fd = OpenTransientFile(path, O_RDONLY | O_NONBLOCK | PG_BINARY);

@@ -33,6 +33,7 @@ typedef struct PgmFile
 typedef struct PgmFolder
 {
 	char	   *path;			/* as given by the caller */
+	List	   *allowed;		/* allowed directories; NIL: any */
 	int			nfiles;
 	PgmFile    *files;			/* ascending version */
 } PgmFolder;

@@ -147,7 +147,7 @@ has_parent_reference(const char *path)
 	return false;
 }
 
-void
+List *
 pgm_check_folder(const char *path)
 {
 	List	   *allowed;
@@ -175,7 +175,7 @@ pgm_check_folder(const char *path)
 					 errmsg("permission denied to read migration folder \"%s\"", path),
 					 errdetail("pg_migrate.allowed_directories is empty, which lets only superusers read migration folders."),
 					 errhint("Ask a superuser to list the folder's parent directory in pg_migrate.allowed_directories.")));
-		return;
+		return NIL;
 	}
 
 	if (realpath(path, resolved) == NULL)
@@ -191,12 +191,12 @@ pgm_check_folder(const char *path)
 				 errdetail("The folder resolves to \"%s\"; allowed directories are \"%s\".",
 						   resolved, pgm_allowed_directories),
 				 errhint("Move the migrations into an allowed directory, or ask a superuser to add the folder to pg_migrate.allowed_directories.")));
+	return allowed;
 }
 
 void
-pgm_check_file(const char *folder, const char *filename, const char *path)
+pgm_check_file(List *allowed, const char *folder, const char *filename, const char *path)
 {
-	List	   *allowed = allowed_list();
 	char		resolved[PATH_MAX];
 
 	if (allowed == NIL)

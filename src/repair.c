@@ -19,32 +19,18 @@
 #include "executor/spi.h"
 #include "folder.h"
 #include "history.h"
-#include "lock.h"
+#include "apply.h"
 #include "plan.h"
 #include "repair.h"
 
 void
 pgm_repair_folder(const char *dir, PgmRepairCallback emit, void *arg)
 {
-	PgmFolder  *folder = pgm_folder_scan(dir, NULL);
-	PgmHistory *hist;
 	PgmVersionTable vt;
-	PgmPlan    *plan;
+	PgmPlan    *plan = pgm_plan_locked(dir, &vt);
 	PgmHistoryWriter writer;
 	int			k;
 
-	for (k = 0; k < folder->nfiles; k++)
-	{
-		pgm_file_load(folder, &folder->files[k]);
-		pgm_file_release(&folder->files[k]);
-	}
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "pg_migrate: SPI_connect failed");
-	pgm_lock_xact();
-	pgm_version_table_read(&vt);
-	hist = pgm_history_load();
-	plan = pgm_plan_build(folder, hist, &vt);
 	pgm_history_writer_init(&writer, dir, NULL);
 
 	for (k = 0; k < plan->n; k++)

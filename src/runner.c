@@ -72,8 +72,8 @@ typedef struct RunState
 	ErrorData  *failed_error;
 } RunState;
 
-static void
-begin_unit(void)
+void
+pgm_unit_begin(void)
 {
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -82,8 +82,8 @@ begin_unit(void)
 		elog(ERROR, "pg_migrate: SPI_connect failed");
 }
 
-static void
-end_unit(void)
+void
+pgm_unit_end(void)
 {
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "pg_migrate: SPI_finish failed");
@@ -134,7 +134,7 @@ prepare_run(RunState *rs)
 	int			k;
 
 	memset(&opts, 0, sizeof(opts));
-	begin_unit();
+	pgm_unit_begin();
 	pgm_lock_session();
 
 	MemoryContextSwitchTo(rs->cxt);
@@ -195,7 +195,7 @@ prepare_run(RunState *rs)
 	if (rs->has_applied && rs->npending == 0 && rs->failed_file == NULL)
 		pgm_version_table_write(&rs->vt, rs->max_applied);
 
-	end_unit();
+	pgm_unit_end();
 	MemoryContextSwitchTo(rs->cxt);
 }
 
@@ -206,12 +206,12 @@ record_failure(RunState *rs, PgmFile *file, ErrorData *edata)
 	PgmHistoryWriter writer;
 	char	   *line = error_line(edata);
 
-	begin_unit();
+	pgm_unit_begin();
 	pgm_history_writer_init(&writer, rs->opts->dir, rs->opts->applied_by);
 	pgm_history_record(&writer, PGM_HIST_FAILED, file->version, file->name,
 					   file->filename, file->checksum, -1, line);
 	pgm_version_table_mark_dirty(&rs->vt, file->version);
-	end_unit();
+	pgm_unit_end();
 	MemoryContextSwitchTo(rs->cxt);
 
 	rs->result->failed = true;
@@ -312,12 +312,12 @@ run_transactional(RunState *rs, PgmScript *script)
 
 		PG_TRY();
 		{
-			begin_unit();
+			pgm_unit_begin();
 			pgstat_report_activity(STATE_RUNNING, script->file->filename);
 			args.rs = rs;
 			pgm_history_writer_init(&args.writer, rs->opts->dir, rs->opts->applied_by);
 			ms = pgm_exec_migration(script, record_applied, &args);
-			end_unit();
+			pgm_unit_end();
 		}
 		PG_CATCH();
 		{
@@ -344,7 +344,7 @@ progress_done(RunState *rs, PgmFile *file)
 	Datum		values[2];
 	int			done = 0;
 
-	begin_unit();
+	pgm_unit_begin();
 	values[0] = Int64GetDatum(file->version);
 	values[1] = CStringGetTextDatum(file->checksum);
 	if (SPI_execute_with_args("SELECT statements_done FROM pgmigrate.progress "
@@ -357,7 +357,7 @@ progress_done(RunState *rs, PgmFile *file)
 		done = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
 										   SPI_tuptable->tupdesc, 1, &isnull));
 	}
-	end_unit();
+	pgm_unit_end();
 	MemoryContextSwitchTo(rs->cxt);
 	return done;
 }
@@ -368,7 +368,7 @@ progress_set(RunState *rs, PgmFile *file, int done)
 	Oid			types[3] = {INT8OID, TEXTOID, INT4OID};
 	Datum		values[3];
 
-	begin_unit();
+	pgm_unit_begin();
 	values[0] = Int64GetDatum(file->version);
 	values[1] = CStringGetTextDatum(file->checksum);
 	values[2] = Int32GetDatum(done);
@@ -379,7 +379,7 @@ progress_set(RunState *rs, PgmFile *file, int done)
 							  "updated_at = pg_catalog.clock_timestamp()",
 							  3, types, values, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "pg_migrate: recording progress failed");
-	end_unit();
+	pgm_unit_end();
 	MemoryContextSwitchTo(rs->cxt);
 }
 
@@ -399,7 +399,7 @@ invalid_index_left(RunState *rs, Node *parsetree)
 	if (!IsA(parsetree, IndexStmt) || !stmt->concurrent || stmt->idxname == NULL)
 		return NULL;
 
-	begin_unit();
+	pgm_unit_begin();
 	values[0] = CStringGetTextDatum(stmt->idxname);
 	values[1] = stmt->relation->schemaname ?
 		CStringGetTextDatum(stmt->relation->schemaname) : (Datum) 0;
@@ -420,7 +420,7 @@ invalid_index_left(RunState *rs, Node *parsetree)
 												  SPI_tuptable->tupdesc, 1, &isnull));
 		found = MemoryContextStrdup(rs->cxt, found);
 	}
-	end_unit();
+	pgm_unit_end();
 	MemoryContextSwitchTo(rs->cxt);
 	return found;
 }
@@ -542,14 +542,14 @@ run_no_transaction(RunState *rs, PgmScript *script)
 		Oid			types[1] = {INT8OID};
 		Datum		values[1];
 
-		begin_unit();
+		pgm_unit_begin();
 		args.rs = rs;
 		pgm_history_writer_init(&args.writer, rs->opts->dir, rs->opts->applied_by);
 		record_applied(script, INSTR_TIME_GET_MILLISEC(elapsed), &args);
 		values[0] = Int64GetDatum(file->version);
 		(void) SPI_execute_with_args("DELETE FROM pgmigrate.progress WHERE version = $1",
 									 1, types, values, NULL, false, 0);
-		end_unit();
+		pgm_unit_end();
 	}
 	PG_CATCH();
 	{

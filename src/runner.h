@@ -36,4 +36,12 @@ typedef struct PgmRunResult
  */
 extern void pgm_run_folder(const PgmRunOptions *opts, PgmRunResult *result);
 
+/*
+ * One unit of a worker's work (pg_cron's bracket): statement timestamp,
+ * transaction, snapshot and SPI connection; ended by pgm_unit_end, which
+ * commits.  An error in between is rolled back by AbortCurrentTransaction.
+ */
+extern void pgm_unit_begin(void);
+extern void pgm_unit_end(void);
+
 #endif							/* PGM_RUNNER_H */

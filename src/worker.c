@@ -435,23 +435,17 @@ ensure_extension(void)
 {
 	bool		present;
 
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
+	pgm_unit_begin();
 	present = OidIsValid(get_extension_oid("pg_migrate", true));
 	if (!present)
 	{
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "pg_migrate: SPI_connect failed");
 		if (SPI_execute("CREATE EXTENSION IF NOT EXISTS pg_migrate", false, 0) != SPI_OK_UTILITY)
 			elog(ERROR, "pg_migrate: could not create the extension");
-		SPI_finish();
 		ereport(LOG,
 				(errmsg("pg_migrate: created extension pg_migrate in database \"%s\"",
 						pgm_worker_database)));
 	}
-	PopActiveSnapshot();
-	CommitTransactionCommand();
+	pgm_unit_end();
 	return true;
 }
 
@@ -495,13 +489,8 @@ watch_folder(bool force, bool *have_sig, uint64 *last_sig, RateLimit *warned)
 static void
 fail_orphaned_jobs(void)
 {
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
+	pgm_unit_begin();
 	if (OidIsValid(get_extension_oid("pg_migrate", true)))
-	{
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "pg_migrate: SPI_connect failed");
 		(void) SPI_execute("UPDATE pgmigrate.jobs j SET state = 'failed', "
 						   "error = 'server restarted before the job finished', "
 						   "finished_at = pg_catalog.clock_timestamp() "
@@ -510,10 +499,7 @@ fail_orphaned_jobs(void)
 						   " AND a.backend_type = 'pg_migrate job' "
 						   " AND a.backend_start >= j.submitted_at)",
 						   false, 0);
-		SPI_finish();
-	}
-	PopActiveSnapshot();
-	CommitTransactionCommand();
+	pgm_unit_end();
 }
 
 /*
@@ -527,17 +513,12 @@ run_due_schedules(void)
 	TimestampTz next = 0;
 	uint64		i;
 
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
+	pgm_unit_begin();
 	if (!OidIsValid(get_extension_oid("pg_migrate", true)))
 	{
-		PopActiveSnapshot();
-		CommitTransactionCommand();
+		pgm_unit_end();
 		return 0;
 	}
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "pg_migrate: SPI_connect failed");
 
 	if (SPI_execute("WITH due AS ("
 					"  SELECT schedule_id, dir, role, every FROM pgmigrate.schedules"
@@ -589,9 +570,7 @@ run_due_schedules(void)
 		if (!isnull)
 			next = DatumGetTimestampTz(d);
 	}
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
+	pgm_unit_end();
 	return next;
 }
 
@@ -770,24 +749,14 @@ pgm_job_launch(int64 job_id, Oid dboid, Oid roleid)
 	return (int) pid;
 }
 
+/* Opens a unit of work and runs one statement on the job row in it. */
 static void
-job_sql(const char *sql, int nargs, Oid *types, Datum *values, int expected)
+job_sql(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
+		int expected)
 {
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "pg_migrate: SPI_connect failed");
-	if (SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0) != expected)
+	pgm_unit_begin();
+	if (SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0) != expected)
 		elog(ERROR, "pg_migrate: updating the job failed");
-}
-
-static void
-job_sql_end(void)
-{
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
 }
 
 static void
@@ -802,16 +771,10 @@ job_finish(int64 job_id, const char *state, int applied, const char *error)
 	values[2] = Int32GetDatum(applied);
 	values[3] = error ? CStringGetTextDatum(error) : (Datum) 0;
 	nulls[3] = error ? ' ' : 'n';
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "pg_migrate: SPI_connect failed");
-	if (SPI_execute_with_args("UPDATE pgmigrate.jobs SET state = $2, applied = $3, error = $4, "
-							  "finished_at = pg_catalog.clock_timestamp() WHERE job_id = $1",
-							  4, types, values, nulls, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "pg_migrate: updating the job failed");
-	job_sql_end();
+	job_sql("UPDATE pgmigrate.jobs SET state = $2, applied = $3, error = $4, "
+			"finished_at = pg_catalog.clock_timestamp() WHERE job_id = $1",
+			4, types, values, nulls, SPI_OK_UPDATE);
+	pgm_unit_end();
 }
 
 void
@@ -841,11 +804,11 @@ pgm_job_main(Datum main_arg)
 	job_sql("UPDATE pgmigrate.jobs SET state = 'running', "
 			"started_at = pg_catalog.clock_timestamp(), pid = pg_catalog.pg_backend_pid() "
 			"WHERE job_id = $1 AND state = 'queued' RETURNING dir",
-			1, types, values, SPI_OK_UPDATE_RETURNING);
+			1, types, values, NULL, SPI_OK_UPDATE_RETURNING);
 	if (SPI_processed == 1)
 		dir = MemoryContextStrdup(TopMemoryContext,
 								  SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
-	job_sql_end();
+	pgm_unit_end();
 	if (dir == NULL)
 		proc_exit(0);			/* canceled before it started, or never committed */
 

@@ -89,7 +89,7 @@ migrate_apply_async(PG_FUNCTION_ARGS)
 	pgm_check_access();
 	dir = pgm_folder_argument(fcinfo, 0);
 	pgm_check_primary();
-	pgm_check_folder(dir);
+	(void) pgm_check_folder(dir);
 
 	spi_connect();
 	values[0] = CStringGetTextDatum(dir);
@@ -338,7 +338,7 @@ migrate_schedule(PG_FUNCTION_ARGS)
 				 errdetail("A schedule starts at run_at and repeats every interval if one is given."),
 				 errhint("Give the time of the first run.")));
 	pgm_check_primary();
-	pgm_check_folder(dir);
+	(void) pgm_check_folder(dir);
 
 	dbname = get_database_name(MyDatabaseId);
 	if (strcmp(dbname, pgm_worker_database_name()) != 0)
