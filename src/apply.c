@@ -26,7 +26,7 @@
 #include "postgres.h"
 
 #include "apply.h"
-#include "exec.h"
+#include "exec_spi.h"
 #include "executor/spi.h"
 #include "folder.h"
 #include "history.h"

@@ -22,6 +22,7 @@
 #include "funcs.h"
 #include "funcapi.h"
 #include "history.h"
+#include "lock.h"
 #include "plan.h"
 #include "policy.h"
 #include "repair.h"
@@ -33,6 +34,7 @@ PG_FUNCTION_INFO_V1(migrate_apply);
 PG_FUNCTION_INFO_V1(migrate_status);
 PG_FUNCTION_INFO_V1(migrate_validate);
 PG_FUNCTION_INFO_V1(migrate_repair);
+PG_FUNCTION_INFO_V1(migrate_force);
 
 char *
 pgm_folder_argument(FunctionCallInfo fcinfo, int argno)
@@ -235,4 +237,41 @@ migrate_repair(PG_FUNCTION_ARGS)
 	pgm_init_materialized_srf(fcinfo);
 	pgm_repair_folder(dir, emit_repaired, fcinfo->resultinfo);
 	return (Datum) 0;
+}
+
+/*
+ * migrate_force(version bigint) RETURNS void
+ *
+ * golang-migrate's force: set schema_migrations to version, clean, without
+ * running anything.  Versions up to it count as applied from then on, those
+ * above it as not applied; a failed attempt at it is no longer retried.
+ */
+Datum
+migrate_force(PG_FUNCTION_ARGS)
+{
+	PgmVersionTable vt;
+
+	pgm_check_access();
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("version must not be null"),
+				 errdetail("migrate_force sets public.schema_migrations to the version given."),
+				 errhint("Give the version that the schema now matches.")));
+	if (PG_GETARG_INT64(0) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("version must not be negative"),
+				 errdetail("Migration versions are non-negative integers."),
+				 errhint("To mark nothing as applied, delete the row of public.schema_migrations.")));
+	pgm_check_primary();
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	pgm_lock_xact();
+	pgm_version_table_read(&vt);
+	vt.dirty = true;			/* write even if the version is the same */
+	pgm_version_table_write(&vt, PG_GETARG_INT64(0));
+	SPI_finish();
+	PG_RETURN_VOID();
 }

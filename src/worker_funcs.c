@@ -6,7 +6,7 @@
  *	  migrate_schedule and migrate_unschedule.
  *
  * Jobs and schedules are rows of pgmigrate.jobs and pgmigrate.schedules;
- * the work happens in background workers (worker.c, runner.c).
+ * the work happens in background workers (worker.c, apply_worker.c).
  *
  * IDENTIFICATION
  *	  src/worker_funcs.c
@@ -35,7 +35,6 @@ PG_FUNCTION_INFO_V1(migrate_apply_async);
 PG_FUNCTION_INFO_V1(migrate_wait);
 PG_FUNCTION_INFO_V1(migrate_cancel);
 PG_FUNCTION_INFO_V1(migrate_wakeup);
-PG_FUNCTION_INFO_V1(migrate_force);
 PG_FUNCTION_INFO_V1(migrate_schedule);
 PG_FUNCTION_INFO_V1(migrate_unschedule);
 
@@ -279,42 +278,6 @@ migrate_wakeup(PG_FUNCTION_ARGS)
 				 errdetail("pg_migrate is not in shared_preload_libraries."),
 				 errhint("Add pg_migrate to shared_preload_libraries and restart the server, or use migrate_apply_async().")));
 	PG_RETURN_BOOL(pgm_worker_wakeup());
-}
-
-/*
- * migrate_force(version bigint) RETURNS void
- *
- * golang-migrate's force: set schema_migrations to version, clean, without
- * running anything.  Versions up to it count as applied from then on, those
- * above it as not applied; a failed attempt at it is no longer retried.
- */
-Datum
-migrate_force(PG_FUNCTION_ARGS)
-{
-	PgmVersionTable vt;
-
-	pgm_check_access();
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("version must not be null"),
-				 errdetail("migrate_force sets public.schema_migrations to the version given."),
-				 errhint("Give the version that the schema now matches.")));
-	if (PG_GETARG_INT64(0) < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("version must not be negative"),
-				 errdetail("Migration versions are non-negative integers."),
-				 errhint("To mark nothing as applied, delete the row of public.schema_migrations.")));
-	pgm_check_primary();
-
-	spi_connect();
-	pgm_lock_xact();
-	pgm_version_table_read(&vt);
-	vt.dirty = true;			/* write even if the version is the same */
-	pgm_version_table_write(&vt, PG_GETARG_INT64(0));
-	SPI_finish();
-	PG_RETURN_VOID();
 }
 
 /* migrate_schedule(dir text, run_at timestamptz, every interval) RETURNS bigint */

@@ -1,10 +1,10 @@
 /*-------------------------------------------------------------------------
  *
- * runner.h
+ * apply_worker.h
  *	  Apply a folder from a background worker, committing each migration.
  *
  * IDENTIFICATION
- *	  src/runner.h
+ *	  src/apply_worker.h
  *
  *-------------------------------------------------------------------------
  */
@@ -35,13 +35,5 @@ typedef struct PgmRunResult
  * stops the run; nothing further is applied until the file changes.
  */
 extern void pgm_run_folder(const PgmRunOptions *opts, PgmRunResult *result);
-
-/*
- * One unit of a worker's work (pg_cron's bracket): statement timestamp,
- * transaction, snapshot and SPI connection; ended by pgm_unit_end, which
- * commits.  An error in between is rolled back by AbortCurrentTransaction.
- */
-extern void pgm_unit_begin(void);
-extern void pgm_unit_end(void);
 
 #endif							/* PGM_RUNNER_H */

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * runner.c
+ * apply_worker.c
  *	  Apply a folder from a background worker, one commit per migration.
  *
  * The function path (apply.c) is all-or-nothing inside the caller's
@@ -11,7 +11,7 @@
  * StartTransactionCommand, a snapshot, SPI, CommitTransactionCommand.
  *
  * Files that cannot run in a transaction block run one statement per
- * transaction command with top-level semantics (toplevel.c).  Progress is
+ * transaction command with top-level semantics (exec_toplevel.c).  Progress is
  * recorded after each statement in pgmigrate.progress, so a retry of the same
  * file resumes after the last completed statement; an index that a failed
  * CREATE INDEX CONCURRENTLY left INVALID is reported and dropped before the
@@ -26,7 +26,7 @@
  * statements in a context reset after each statement.
  *
  * IDENTIFICATION
- *	  src/runner.c
+ *	  src/apply_worker.c
  *
  *-------------------------------------------------------------------------
  */
@@ -35,7 +35,7 @@
 #include "access/xact.h"
 #include "apply.h"
 #include "catalog/pg_type.h"
-#include "exec.h"
+#include "exec_spi.h"
 #include "executor/spi.h"
 #include "folder.h"
 #include "history.h"
@@ -47,11 +47,12 @@
 #include "pgstat.h"
 #include "plan.h"
 #include "portability/instr_time.h"
-#include "runner.h"
+#include "apply_worker.h"
 #include "script.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
-#include "toplevel.h"
+#include "unit.h"
+#include "exec_toplevel.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -71,51 +72,6 @@ typedef struct RunState
 	PgmFile    *failed_file;	/* set when a file failed before running */
 	ErrorData  *failed_error;
 } RunState;
-
-void
-pgm_unit_begin(void)
-{
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "pg_migrate: SPI_connect failed");
-}
-
-void
-pgm_unit_end(void)
-{
-	if (SPI_finish() != SPI_OK_FINISH)
-		elog(ERROR, "pg_migrate: SPI_finish failed");
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-}
-
-/* Catches an error of the current unit of work and rolls it back. */
-static ErrorData *
-catch_error(MemoryContext cxt)
-{
-	ErrorData  *edata;
-
-	MemoryContextSwitchTo(cxt);
-	edata = CopyErrorData();
-	FlushErrorState();
-	AbortCurrentTransaction();
-	MemoryContextSwitchTo(cxt);
-	return edata;
-}
-
-static char *
-error_line(ErrorData *edata)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "%s: %s", unpack_sql_state(edata->sqlerrcode), edata->message);
-	if (edata->detail)
-		appendStringInfo(&buf, " (%s)", edata->detail);
-	return buf.data;
-}
 
 /*
  * Under the lock: read the folder and the history, refuse drift, record
@@ -204,7 +160,7 @@ static void
 record_failure(RunState *rs, PgmFile *file, ErrorData *edata)
 {
 	PgmHistoryWriter writer;
-	char	   *line = error_line(edata);
+	char	   *line = pgm_error_line(edata);
 
 	pgm_unit_begin();
 	pgm_history_writer_init(&writer, rs->opts->dir, rs->opts->applied_by);
@@ -291,7 +247,7 @@ handle_failure(RunState *rs, PgmFile *file, ErrorData *edata, int attempt)
 	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 	{
 		rs->result->canceled = true;
-		rs->result->error = error_line(edata);
+		rs->result->error = pgm_error_line(edata);
 		return false;
 	}
 	record_failure(rs, file, edata);
@@ -321,7 +277,7 @@ run_transactional(RunState *rs, PgmScript *script)
 		}
 		PG_CATCH();
 		{
-			edata = catch_error(rs->cxt);
+			edata = pgm_unit_catch(rs->cxt);
 		}
 		PG_END_TRY();
 
@@ -484,7 +440,7 @@ run_no_transaction(RunState *rs, PgmScript *script)
 			}
 			PG_CATCH();
 			{
-				dropped = catch_error(rs->cxt);
+				dropped = pgm_unit_catch(rs->cxt);
 			}
 			PG_END_TRY();
 			if (dropped != NULL)
@@ -509,7 +465,7 @@ run_no_transaction(RunState *rs, PgmScript *script)
 			}
 			PG_CATCH();
 			{
-				failed = catch_error(rs->cxt);
+				failed = pgm_unit_catch(rs->cxt);
 			}
 			PG_END_TRY();
 			MemoryContextSwitchTo(rs->cxt);
@@ -553,7 +509,7 @@ run_no_transaction(RunState *rs, PgmScript *script)
 	}
 	PG_CATCH();
 	{
-		edata = catch_error(rs->cxt);
+		edata = pgm_unit_catch(rs->cxt);
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(rs->cxt);
@@ -596,10 +552,10 @@ pgm_run_folder(const PgmRunOptions *opts, PgmRunResult *result)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata = catch_error(rs.cxt);
+		ErrorData  *edata = pgm_unit_catch(rs.cxt);
 
 		result->failed = true;
-		result->error = error_line(edata);
+		result->error = pgm_error_line(edata);
 		edata->elevel = LOG;
 		edata->output_to_client = false;
 		ThrowErrorData(edata);

@@ -1,10 +1,10 @@
 /*-------------------------------------------------------------------------
  *
- * toplevel.h
+ * exec_toplevel.h
  *	  Run one statement as a client's top-level command would run.
  *
  * IDENTIFICATION
- *	  src/toplevel.h
+ *	  src/exec_toplevel.h
  *
  *-------------------------------------------------------------------------
  */

@@ -8,16 +8,16 @@
  * functions.  The SQL-callable functions live in src/funcs.c.
  *
  * IDENTIFICATION
- *	  pg_migrate.c
+ *	  src/pg_migrate.c
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "fmgr.h"
-#include "src/folder.h"
-#include "src/policy.h"
-#include "src/worker.h"
+#include "folder.h"
+#include "policy.h"
+#include "worker.h"
 #include "utils/guc.h"
 
 PG_MODULE_MAGIC;

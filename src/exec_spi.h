@@ -1,10 +1,10 @@
 /*-------------------------------------------------------------------------
  *
- * exec.h
+ * exec_spi.h
  *	  Run one migration inside the caller's transaction.
  *
  * IDENTIFICATION
- *	  src/exec.h
+ *	  src/exec_spi.h
  *
  *-------------------------------------------------------------------------
  */

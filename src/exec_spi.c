@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * exec.c
+ * exec_spi.c
  *	  Run a migration's statements with SPI.
  *
  * On error the error data is copied, enriched with the file, line, column
@@ -18,7 +18,7 @@
  * sees all of it or none of it.
  *
  * IDENTIFICATION
- *	  src/exec.c
+ *	  src/exec_spi.c
  *
  *-------------------------------------------------------------------------
  */
@@ -26,7 +26,7 @@
 
 #include "access/xact.h"
 #include "executor/spi.h"
-#include "exec.h"
+#include "exec_spi.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"

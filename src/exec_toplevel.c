@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * toplevel.c
+ * exec_toplevel.c
  *	  Execute a statement with top-level semantics, as exec_simple_query
  *	  does for a client.
  *
@@ -16,7 +16,7 @@
  * positions are file offsets (errors map straight to lines).
  *
  * IDENTIFICATION
- *	  src/toplevel.c
+ *	  src/exec_toplevel.c
  *
  *-------------------------------------------------------------------------
  */
@@ -29,7 +29,7 @@
 #include "tcop/pquery.h"
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
-#include "toplevel.h"
+#include "exec_toplevel.h"
 #include "utils/portal.h"
 #include "utils/snapmgr.h"
 

@@ -1,0 +1,77 @@
+/*-------------------------------------------------------------------------
+ *
+ * unit.c
+ *	  The transaction bracket of work done outside a caller's transaction.
+ *
+ * The bracket nests no further than one level: a unit is begun and ended
+ * (or caught) before the next begins.  The caller's memory context is kept
+ * in a static for that reason, so that SPI_finish and the commit, which
+ * leave CurrentMemoryContext pointing at freed or transaction memory, never
+ * leak into what the caller allocates next.
+ *
+ * IDENTIFICATION
+ *	  src/unit.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "unit.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+static MemoryContext unit_caller_cxt = NULL;
+
+void
+pgm_unit_begin(void)
+{
+	unit_caller_cxt = CurrentMemoryContext;
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
+void
+pgm_unit_end(void)
+{
+	int			rc = SPI_finish();
+
+	if (rc != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed: %s", SPI_result_code_string(rc));
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	if (unit_caller_cxt != NULL)
+		MemoryContextSwitchTo(unit_caller_cxt);
+	unit_caller_cxt = NULL;
+}
+
+ErrorData *
+pgm_unit_catch(MemoryContext cxt)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	AbortCurrentTransaction();
+	MemoryContextSwitchTo(cxt);
+	unit_caller_cxt = NULL;
+	return edata;
+}
+
+char *
+pgm_error_line(ErrorData *edata)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s: %s", unpack_sql_state(edata->sqlerrcode), edata->message);
+	if (edata->detail)
+		appendStringInfo(&buf, " (%s)", edata->detail);
+	return buf.data;
+}

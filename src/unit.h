@@ -1,0 +1,33 @@
+/*-------------------------------------------------------------------------
+ *
+ * unit.h
+ *	  One unit of work outside a caller's transaction: the bracket that the
+ *	  worker, jobs and migrate_run use for each committed step.
+ *
+ * IDENTIFICATION
+ *	  src/unit.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGM_UNIT_H
+#define PGM_UNIT_H
+
+/*
+ * pg_cron's bracket: statement timestamp, transaction, snapshot and SPI
+ * connection.  pgm_unit_end commits and returns to the memory context that
+ * was current at pgm_unit_begin, so callers keep allocating where they were.
+ * An error in between is rolled back by pgm_unit_catch.
+ */
+extern void pgm_unit_begin(void);
+extern void pgm_unit_end(void);
+
+/*
+ * Inside PG_CATCH of a unit: copies the error into cxt, rolls the whole
+ * transaction back and returns the error, with cxt current.
+ */
+extern ErrorData *pgm_unit_catch(MemoryContext cxt);
+
+/* "SQLSTATE: message (detail)" on one line, for jobs, history and logs. */
+extern char *pgm_error_line(ErrorData *edata);
+
+#endif							/* PGM_UNIT_H */
