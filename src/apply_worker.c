@@ -39,6 +39,7 @@
 #include "executor/spi.h"
 #include "folder.h"
 #include "history.h"
+#include "lint.h"
 #include "lib/stringinfo.h"
 #include "lock.h"
 #include "miscadmin.h"
@@ -64,55 +65,59 @@ typedef struct RunState
 	const PgmRunOptions *opts;
 	PgmRunResult *result;
 	MemoryContext cxt;
-	PgmVersionTable vt;
-	bool		has_applied;
-	int64		max_applied;
+	PgmPlan    *plan;
+	PgmFailHints hints;
 	int			npending;
 	PgmScript **pending;
 	PgmFile    *failed_file;	/* set when a file failed before running */
 	ErrorData  *failed_error;
 } RunState;
 
+typedef struct ParseArgs
+{
+	RunState   *rs;
+	PgmFile    *file;
+} ParseArgs;
+
+static void
+parse_pending(void *arg)
+{
+	ParseArgs  *a = (ParseArgs *) arg;
+
+	PgmScript  *script = pgm_script_parse(a->file, &a->rs->hints);
+
+	pgm_lint_enforce(script);
+	a->rs->pending[a->rs->npending] = script;
+	a->rs->npending++;
+}
+
 /*
- * Under the lock: read the folder and the history, refuse drift, record
- * adoption, parse what is pending.  One transaction; errors propagate,
- * except a file that fails to parse, which is remembered as that file's
- * failure.
+ * Under the lock: the shared preparation step (plan.c), the gate, adoption,
+ * and parsing what is pending.  One transaction; errors propagate, except a
+ * file that fails to parse, which is remembered as that file's failure.
  */
 static void
 prepare_run(RunState *rs)
 {
-	PgmApplyOptions opts;
-	PgmFolder  *folder;
-	PgmHistory *hist;
+	PgmPlanOptions opts;
 	PgmPlan    *plan;
 	PgmHistoryWriter writer;
 	int			k;
 
 	memset(&opts, 0, sizeof(opts));
 	pgm_unit_begin();
-	pgm_lock_session();
-
 	MemoryContextSwitchTo(rs->cxt);
-	folder = pgm_folder_scan(rs->opts->dir, NULL);
-	for (k = 0; k < folder->nfiles; k++)
-		pgm_file_load(folder, &folder->files[k]);
-
-	pgm_version_table_read(&rs->vt);
-	hist = pgm_history_load();
-	plan = pgm_plan_build(folder, hist, &rs->vt);
-	pgm_refuse_drift(plan, &rs->vt, &opts);
+	plan = rs->plan = pgm_plan_prepare(rs->opts->dir, PGM_LOCK_SESSION);
+	pgm_plan_check(plan, &opts);
 
 	pgm_history_writer_init(&writer, rs->opts->dir, rs->opts->applied_by);
-	pgm_record_adoption(plan, &writer);
-	rs->has_applied = plan->has_applied;
-	rs->max_applied = plan->max_applied;
+	pgm_plan_record_adoption(plan, &writer);
 
 	rs->pending = palloc0(sizeof(PgmScript *) * Max(plan->n, 1));
 	for (k = 0; k < plan->n; k++)
 	{
 		PgmPlanItem *item = &plan->items[k];
-		MemoryContext parsecxt = CurrentMemoryContext;
+		ParseArgs	args = {rs, item->file};
 
 		if (!pgm_plan_item_runs(item, &opts))
 		{
@@ -120,42 +125,23 @@ prepare_run(RunState *rs)
 				pgm_file_release(item->file);
 			continue;
 		}
-
 		/* a file that does not parse fails here, as its own failure */
-		BeginInternalSubTransaction(NULL);
-		MemoryContextSwitchTo(parsecxt);
-		PG_TRY();
+		rs->failed_error = pgm_try_subxact(parse_pending, &args);
+		if (rs->failed_error != NULL)
 		{
-			rs->pending[rs->npending] = pgm_script_parse(item->file);
-			ReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(parsecxt);
-			rs->npending++;
-		}
-		PG_CATCH();
-		{
-			MemoryContextSwitchTo(parsecxt);
-			rs->failed_error = CopyErrorData();
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(parsecxt);
 			rs->failed_file = item->file;
-		}
-		PG_END_TRY();
-		if (rs->failed_file != NULL)
 			break;
+		}
 	}
 
-	if (rs->vt.exists && rs->vt.has_row && rs->has_applied &&
-		!rs->vt.dirty && rs->vt.version > rs->max_applied)
-		rs->max_applied = rs->vt.version;
-	if (rs->has_applied && rs->npending == 0 && rs->failed_file == NULL)
-		pgm_version_table_write(&rs->vt, rs->max_applied);
+	/* nothing to run: a missing table is recreated from the history */
+	if (rs->npending == 0 && rs->failed_file == NULL)
+		pgm_plan_track_flush(plan);
 
 	pgm_unit_end();
-	MemoryContextSwitchTo(rs->cxt);
 }
 
-/* Records a failed migration: history row, dirty schema_migrations, log. */
+/* Records a failed migration: history row, the tool's table, log. */
 static void
 record_failure(RunState *rs, PgmFile *file, ErrorData *edata)
 {
@@ -166,9 +152,8 @@ record_failure(RunState *rs, PgmFile *file, ErrorData *edata)
 	pgm_history_writer_init(&writer, rs->opts->dir, rs->opts->applied_by);
 	pgm_history_record(&writer, PGM_HIST_FAILED, file->version, file->name,
 					   file->filename, file->checksum, -1, line);
-	pgm_version_table_mark_dirty(&rs->vt, file->version);
+	pgm_track_failed(&rs->plan->tracked, file->version);
 	pgm_unit_end();
-	MemoryContextSwitchTo(rs->cxt);
 
 	rs->result->failed = true;
 	rs->result->error = line;
@@ -183,32 +168,26 @@ static void
 log_applied(RunState *rs, PgmFile *file, double ms)
 {
 	ereport(LOG,
-			(errmsg("pg_migrate: applied migration " INT64_FORMAT " \"%s\" in %.3f ms",
+			(errmsg("applied migration " INT64_FORMAT " \"%s\" in %.3f ms",
 					file->version, file->name, ms),
 			 errdetail("Migration file \"%s\" in folder \"%s\".", file->filename,
 					   rs->opts->dir)));
 }
 
-typedef struct AppliedArgs
-{
-	RunState   *rs;
-	PgmHistoryWriter writer;
-} AppliedArgs;
-
+/*
+ * In the migration's own transaction: its history row and the tool's
+ * table, by the same rule as the function path (track.h).
+ */
 static void
-record_applied(PgmScript *script, double ms, void *arg)
+record_applied(RunState *rs, PgmFile *file, double ms)
 {
-	AppliedArgs *a = (AppliedArgs *) arg;
-	PgmFile    *file = script->file;
+	PgmHistoryWriter writer;
 
-	pgm_history_record(&a->writer, PGM_HIST_APPLIED, file->version, file->name,
+	pgm_history_writer_init(&writer, rs->opts->dir, rs->opts->applied_by);
+	pgm_history_record(&writer, PGM_HIST_APPLIED, file->version, file->name,
 					   file->filename, file->checksum, ms, NULL);
-	if (!a->rs->has_applied || file->version > a->rs->max_applied)
-	{
-		a->rs->has_applied = true;
-		a->rs->max_applied = file->version;
-	}
-	pgm_version_table_write(&a->rs->vt, a->rs->max_applied);
+	pgm_plan_applied(rs->plan, file->version);
+	pgm_plan_track_flush(rs->plan);
 }
 
 static void
@@ -229,7 +208,7 @@ retry_lock_timeout(RunState *rs, ErrorData *edata, int attempt, PgmFile *file)
 		attempt >= rs->opts->lock_retries)
 		return false;
 	ereport(LOG,
-			(errmsg("pg_migrate: migration " INT64_FORMAT " \"%s\" timed out waiting for a lock; retrying (%d of %d)",
+			(errmsg("migration " INT64_FORMAT " \"%s\" timed out waiting for a lock; retrying (%d of %d)",
 					file->version, file->name, attempt + 1, rs->opts->lock_retries)));
 	backoff(attempt);
 	return true;
@@ -254,15 +233,14 @@ handle_failure(RunState *rs, PgmFile *file, ErrorData *edata, int attempt)
 	return false;
 }
 
-/* One transactional migration: statements, history row, schema_migrations. */
+/* One transactional migration: statements, history row, the tool's table. */
 static bool
 run_transactional(RunState *rs, PgmScript *script)
 {
-	int			attempt;
+	volatile int attempt;
 
 	for (attempt = 0;; attempt++)
 	{
-		AppliedArgs args;
 		volatile double ms = 0;
 		ErrorData  *volatile edata = NULL;
 
@@ -270,9 +248,8 @@ run_transactional(RunState *rs, PgmScript *script)
 		{
 			pgm_unit_begin();
 			pgstat_report_activity(STATE_RUNNING, script->file->filename);
-			args.rs = rs;
-			pgm_history_writer_init(&args.writer, rs->opts->dir, rs->opts->applied_by);
-			ms = pgm_exec_migration(script, record_applied, &args);
+			ms = pgm_exec_migration(script, &rs->hints);
+			record_applied(rs, script->file, ms);
 			pgm_unit_end();
 		}
 		PG_CATCH();
@@ -298,7 +275,7 @@ progress_done(RunState *rs, PgmFile *file)
 {
 	Oid			types[2] = {INT8OID, TEXTOID};
 	Datum		values[2];
-	int			done = 0;
+	volatile int done = 0;
 
 	pgm_unit_begin();
 	values[0] = Int64GetDatum(file->version);
@@ -314,7 +291,6 @@ progress_done(RunState *rs, PgmFile *file)
 										   SPI_tuptable->tupdesc, 1, &isnull));
 	}
 	pgm_unit_end();
-	MemoryContextSwitchTo(rs->cxt);
 	return done;
 }
 
@@ -334,9 +310,8 @@ progress_set(RunState *rs, PgmFile *file, int done)
 							  "statements_done = EXCLUDED.statements_done, "
 							  "updated_at = pg_catalog.clock_timestamp()",
 							  3, types, values, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "pg_migrate: recording progress failed");
+		elog(ERROR, "recording progress failed");
 	pgm_unit_end();
-	MemoryContextSwitchTo(rs->cxt);
 }
 
 /*
@@ -377,7 +352,6 @@ invalid_index_left(RunState *rs, Node *parsetree)
 		found = MemoryContextStrdup(rs->cxt, found);
 	}
 	pgm_unit_end();
-	MemoryContextSwitchTo(rs->cxt);
 	return found;
 }
 
@@ -404,10 +378,9 @@ run_no_transaction(RunState *rs, PgmScript *script)
 	PgmFile    *file = script->file;
 	MemoryContext stmtcxt = AllocSetContextCreate(rs->cxt, "pg_migrate statement",
 												  ALLOCSET_DEFAULT_SIZES);
-	int			done = progress_done(rs, file);
+	const int	done = progress_done(rs, file);
 	instr_time	start;
 	instr_time	elapsed;
-	AppliedArgs args;
 	ErrorData  *volatile edata = NULL;
 	int			i;
 
@@ -418,12 +391,12 @@ run_no_transaction(RunState *rs, PgmScript *script)
 	MemoryContextSwitchTo(rs->cxt);
 	if (done > 0)
 		ereport(LOG,
-				(errmsg("pg_migrate: resuming migration " INT64_FORMAT " \"%s\" after statement %d of %d",
+				(errmsg("resuming migration " INT64_FORMAT " \"%s\" after statement %d of %d",
 						file->version, file->name, done, script->nstmts)));
 
 	for (i = done; i < script->nstmts; i++)
 	{
-		int			attempt;
+		volatile int attempt;
 		char	   *leftover = invalid_index_left(rs, script->stmts[i].parsetree);
 
 		if (leftover != NULL)
@@ -431,7 +404,7 @@ run_no_transaction(RunState *rs, PgmScript *script)
 			ErrorData  *volatile dropped = NULL;
 
 			ereport(LOG,
-					(errmsg("pg_migrate: dropping INVALID index %s left by a failed CREATE INDEX CONCURRENTLY before retrying migration " INT64_FORMAT,
+					(errmsg("dropping INVALID index %s left by a failed CREATE INDEX CONCURRENTLY before retrying migration " INT64_FORMAT,
 							leftover, file->version)));
 			PG_TRY();
 			{
@@ -445,7 +418,7 @@ run_no_transaction(RunState *rs, PgmScript *script)
 			PG_END_TRY();
 			if (dropped != NULL)
 			{
-				pgm_decorate_error(script, i, dropped, false);
+				pgm_decorate_error(script, i, dropped, false, &rs->hints);
 				record_failure(rs, file, dropped);
 				return false;
 			}
@@ -474,7 +447,7 @@ run_no_transaction(RunState *rs, PgmScript *script)
 				break;
 
 			edata = failed;
-			pgm_decorate_error(script, i, edata, true);
+			pgm_decorate_error(script, i, edata, true, &rs->hints);
 			if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE &&
 				edata->sqlerrcode != ERRCODE_QUERY_CANCELED)
 			{
@@ -499,9 +472,7 @@ run_no_transaction(RunState *rs, PgmScript *script)
 		Datum		values[1];
 
 		pgm_unit_begin();
-		args.rs = rs;
-		pgm_history_writer_init(&args.writer, rs->opts->dir, rs->opts->applied_by);
-		record_applied(script, INSTR_TIME_GET_MILLISEC(elapsed), &args);
+		record_applied(rs, file, INSTR_TIME_GET_MILLISEC(elapsed));
 		values[0] = Int64GetDatum(file->version);
 		(void) SPI_execute_with_args("DELETE FROM pgmigrate.progress WHERE version = $1",
 									 1, types, values, NULL, false, 0);
@@ -543,6 +514,8 @@ pgm_run_folder(const PgmRunOptions *opts, PgmRunResult *result)
 	memset(&rs, 0, sizeof(rs));
 	rs.opts = opts;
 	rs.result = result;
+	rs.hints.fix = opts->fix_hint ? opts->fix_hint :
+		"Fix the migration file and apply the folder again; the migrations before it stay applied.";
 	rs.cxt = AllocSetContextCreate(oldcontext, "pg_migrate run", ALLOCSET_DEFAULT_SIZES);
 	set_lock_timeout(opts->lock_timeout_ms);
 

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * apply_worker.h
- *	  Apply a folder from a background worker, committing each migration.
+ *	  The worker path: apply a folder outside a caller's transaction,
+ *	  committing each migration.
  *
  * IDENTIFICATION
  *	  src/apply_worker.h
@@ -17,6 +18,7 @@ typedef struct PgmRunOptions
 	const char *applied_by;		/* history's applied_by; NULL: current role */
 	int			lock_timeout_ms;	/* 0: none */
 	int			lock_retries;	/* extra attempts after a lock timeout */
+	const char *fix_hint;		/* a failed migration's hint; NULL: a job's */
 } PgmRunOptions;
 
 typedef struct PgmRunResult
@@ -31,8 +33,8 @@ typedef struct PgmRunResult
  * Applies the pending migrations of opts->dir, each in its own transaction
  * (no-transaction files one statement per transaction), holding the
  * migration lock for the whole run.  Must be called outside a transaction.
- * A failure is recorded (history "failed" row, schema_migrations dirty) and
- * stops the run; nothing further is applied until the file changes.
+ * A failure is recorded (history "failed" row, the tool's table dirty) and
+ * stops the run.
  */
 extern void pgm_run_folder(const PgmRunOptions *opts, PgmRunResult *result);
 

@@ -62,22 +62,20 @@ strip_spi_context(const char *context, const char *sql)
 }
 
 static const char *
-migration_hint(ErrorData *edata)
+migration_hint(ErrorData *edata, const PgmFailHints *hints)
 {
 	if (edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY && edata->hint != NULL &&
-		strstr(edata->hint, "max_locks_per_transaction") != NULL)
-		return psprintf("migrate_apply holds a lock on every object its migrations touch until the call commits, and this call ran out of lock slots (max_locks_per_transaction = %d). "
-						"Raise max_locks_per_transaction and restart the server, apply the folder in steps with migrate_apply's target argument (each step its own transaction), or use migrate_apply_async(), whose background worker commits each migration on its own.",
-						max_locks_per_xact);
+		strstr(edata->hint, "max_locks_per_transaction") != NULL &&
+		hints->out_of_locks != NULL)
+		return psprintf(hints->out_of_locks, max_locks_per_xact);
 	if (edata->hint != NULL)
 		return edata->hint;
-	if (IsBackgroundWorker)
-		return "Fix the migration file; the worker retries it when the folder changes, on migrate_wakeup(), or at the next run.";
-	return "Fix the migration file and call migrate_apply again; nothing from this call was applied.";
+	return hints->fix;
 }
 
 void
-pgm_decorate_error(PgmScript *script, int stmt, ErrorData *edata, bool positions_in_file)
+pgm_decorate_error(PgmScript *script, int stmt, ErrorData *edata, bool positions_in_file,
+				   const PgmFailHints *hints)
 {
 	PgmFile    *file = script->file;
 	StringInfoData detail;
@@ -133,7 +131,7 @@ pgm_decorate_error(PgmScript *script, int stmt, ErrorData *edata, bool positions
 	 * referred to text the client never saw, so they are dropped.
 	 */
 	edata->detail = detail.data;
-	edata->hint = pstrdup(migration_hint(edata));
+	edata->hint = pstrdup(migration_hint(edata, hints));
 	edata->context = context.data;
 	edata->cursorpos = 0;
 	edata->internalpos = 0;
@@ -141,7 +139,7 @@ pgm_decorate_error(PgmScript *script, int stmt, ErrorData *edata, bool positions
 }
 
 double
-pgm_exec_migration(PgmScript *script, PgmAfterMigration after, void *arg)
+pgm_exec_migration(PgmScript *script, const PgmFailHints *hints)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	volatile int current = -1;
@@ -183,8 +181,6 @@ pgm_exec_migration(PgmScript *script, PgmAfterMigration after, void *arg)
 		INSTR_TIME_SET_CURRENT(elapsed);
 		INSTR_TIME_SUBTRACT(elapsed, start);
 		duration_ms = INSTR_TIME_GET_MILLISEC(elapsed);
-		if (after != NULL)
-			after(script, duration_ms, arg);
 	}
 	PG_CATCH();
 	{
@@ -198,7 +194,7 @@ pgm_exec_migration(PgmScript *script, PgmAfterMigration after, void *arg)
 		MemoryContextSwitchTo(oldcontext);
 		edata = CopyErrorData();
 		FlushErrorState();
-		pgm_decorate_error(script, current, edata, false);
+		pgm_decorate_error(script, current, edata, false, hints);
 		ThrowErrorData(edata);
 		pg_unreachable();
 	}

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * exec_spi.h
- *	  Run one migration inside the caller's transaction.
+ *	  Run one migration's statements through SPI, in the current transaction.
  *
  * IDENTIFICATION
  *	  src/exec_spi.h
@@ -13,16 +13,14 @@
 
 #include "script.h"
 
-/* Called once a migration's statements ran, in the same transaction. */
-typedef void (*PgmAfterMigration) (PgmScript *script, double duration_ms, void *arg);
-
 /*
- * Runs every statement of script through SPI, then after(); returns the
- * migration's duration in milliseconds.  On error the error is re-raised
- * with its SQLSTATE, message, detail and hint kept, and the file, line,
- * column and statement added; the caller's transaction must then abort.
+ * Runs every statement of script through SPI and returns the migration's
+ * duration in milliseconds.  On error the error is re-raised with its
+ * SQLSTATE, message, detail and hint kept, and the file, line, column and
+ * statement added; the caller's transaction must then abort, and the caller
+ * records nothing.
  */
-extern double pgm_exec_migration(PgmScript *script, PgmAfterMigration after, void *arg);
+extern double pgm_exec_migration(PgmScript *script, const PgmFailHints *hints);
 
 /*
  * Adds the file, line, column and statement to an error raised by
@@ -31,6 +29,6 @@ extern double pgm_exec_migration(PgmScript *script, PgmAfterMigration after, voi
  * (top-level execution) rather than its own text (SPI).
  */
 extern void pgm_decorate_error(PgmScript *script, int stmt, ErrorData *edata,
-							   bool positions_in_file);
+							   bool positions_in_file, const PgmFailHints *hints);
 
 #endif							/* PGM_EXEC_H */

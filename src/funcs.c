@@ -23,6 +23,7 @@
 #include "funcapi.h"
 #include "history.h"
 #include "lock.h"
+#include "track.h"
 #include "plan.h"
 #include "policy.h"
 #include "repair.h"
@@ -70,7 +71,7 @@ emit_applied(int64 version, const char *name, double duration_ms, void *arg)
 Datum
 migrate_apply(PG_FUNCTION_ARGS)
 {
-	PgmApplyOptions opts;
+	PgmPlanOptions opts;
 	char	   *dir;
 
 	pgm_check_access();
@@ -129,8 +130,6 @@ migrate_status(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo;
 	PgmFolder  *folder = NULL;
-	PgmHistory *hist;
-	PgmVersionTable vt;
 	PgmPlan    *plan;
 	const char *dir = NULL;
 	int			k;
@@ -143,11 +142,9 @@ migrate_status(PG_FUNCTION_ARGS)
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "pg_migrate: SPI_connect failed");
-	pgm_version_table_read(&vt);
-	hist = pgm_history_load();
+		elog(ERROR, "SPI_connect failed");
 	if (dir == NULL)
-		dir = hist->last_directory;
+		dir = pgm_history_last_directory();
 	if (dir != NULL)
 	{
 		folder = pgm_folder_scan(dir, NULL);
@@ -157,7 +154,7 @@ migrate_status(PG_FUNCTION_ARGS)
 			pgm_file_release(&folder->files[k]);
 		}
 	}
-	plan = pgm_plan_build(folder, hist, &vt);
+	plan = pgm_plan_read(folder);
 
 	for (k = 0; k < plan->n; k++)
 	{
@@ -169,8 +166,9 @@ migrate_status(PG_FUNCTION_ARGS)
 		emit_status_row(rsinfo, item);
 	}
 
-	if (SPI_finish() != SPI_OK_FINISH)
-		elog(ERROR, "pg_migrate: SPI_finish failed");
+	k = SPI_finish();
+	if (k != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed: %s", SPI_result_code_string(k));
 	return (Datum) 0;
 }
 
@@ -249,7 +247,8 @@ migrate_repair(PG_FUNCTION_ARGS)
 Datum
 migrate_force(PG_FUNCTION_ARGS)
 {
-	PgmVersionTable vt;
+	PgmTracked	tracked;
+	int			rc;
 
 	pgm_check_access();
 	if (PG_ARGISNULL(0))
@@ -269,9 +268,11 @@ migrate_force(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	pgm_lock_xact();
-	pgm_version_table_read(&vt);
-	vt.dirty = true;			/* write even if the version is the same */
-	pgm_version_table_write(&vt, PG_GETARG_INT64(0));
-	SPI_finish();
+	memset(&tracked, 0, sizeof(tracked));
+	pgm_track_read(&tracked);
+	pgm_track_force(&tracked, PG_GETARG_INT64(0));
+	rc = SPI_finish();
+	if (rc != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed: %s", SPI_result_code_string(rc));
 	PG_RETURN_VOID();
 }

@@ -1,19 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * history.c
- *	  Read and write pgmigrate.history and public.schema_migrations.
+ *	  Read and write pgmigrate.history.
  *
  * pgmigrate.history is an append-only log: one row per event (applied,
  * baselined from another tool's table, failed, reverted); a version's state
- * is its newest row.  public.schema_migrations is golang-migrate's table,
- * kept exact (one row: the highest applied version, dirty = false) so that
- * golang-migrate, Encore and anything else reading it see the truth.
+ * is its newest row.  The tool's own tracking table is track.h's.
  *
  * Every query here runs with search_path = pg_catalog, pg_temp and
- * schema-qualified names, so a migration that changes search_path or
- * creates look-alike objects cannot redirect the bookkeeping.  Writes name
- * their columns, so columns that migrations add to schema_migrations are
- * tolerated.
+ * schema-qualified names (safe_sql.c), so a migration that changes
+ * search_path or creates look-alike objects cannot redirect the
+ * bookkeeping.
  *
  * SPI calls leave CurrentMemoryContext in SPI's procedure context; every
  * function here returns to its caller's context, so that what callers
@@ -35,37 +32,13 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "history.h"
+#include "safe_sql.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
-
-/* Runs bookkeeping with a search_path nobody else controls. */
-static int
-safe_path_begin(void)
-{
-	int			nestlevel = NewGUCNestLevel();
-
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	return nestlevel;
-}
-
-static void
-safe_path_end(int nestlevel)
-{
-	AtEOXact_GUC(true, nestlevel);
-}
-
-static void
-spi_check(int rc, int expected, const char *what)
-{
-	if (rc != expected)
-		elog(ERROR, "pg_migrate: %s failed: %s", what, SPI_result_code_string(rc));
-}
 
 bool
 pgm_history_is_applied_state(const char *state)
@@ -89,7 +62,7 @@ pgm_history_load(void)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	PgmHistory *hist = palloc0(sizeof(PgmHistory));
-	int			nestlevel = safe_path_begin();
+	int			nestlevel = pgm_safe_sql_begin();
 	uint64		i;
 	int			rc;
 
@@ -97,7 +70,7 @@ pgm_history_load(void)
 					 "applied_at, duration_ms "
 					 "FROM pgmigrate.history ORDER BY version, id DESC",
 					 false, 0);
-	spi_check(rc, SPI_OK_SELECT, "reading pgmigrate.history");
+	pgm_spi_check(rc, SPI_OK_SELECT, "reading pgmigrate.history");
 	MemoryContextSwitchTo(caller);
 
 	hist->n = (int) SPI_processed;
@@ -119,104 +92,30 @@ pgm_history_load(void)
 	}
 	SPI_freetuptable(SPI_tuptable);
 
-	rc = SPI_execute("SELECT directory FROM pgmigrate.history "
-					 "WHERE directory IS NOT NULL ORDER BY id DESC LIMIT 1",
-					 false, 0);
-	spi_check(rc, SPI_OK_SELECT, "reading pgmigrate.history");
-	MemoryContextSwitchTo(caller);
-	if (SPI_processed == 1)
-		hist->last_directory = text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	SPI_freetuptable(SPI_tuptable);
-
-	safe_path_end(nestlevel);
+	pgm_safe_sql_end(nestlevel);
 	MemoryContextSwitchTo(caller);
 	return hist;
 }
 
-void
-pgm_version_table_read(PgmVersionTable *vt)
+char *
+pgm_history_last_directory(void)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	Oid			nsp = get_namespace_oid("public", true);
-	int			nestlevel;
+	int			nestlevel = pgm_safe_sql_begin();
+	char	   *dir = NULL;
 	int			rc;
 
-	memset(vt, 0, sizeof(PgmVersionTable));
-	vt->exists = OidIsValid(nsp) &&
-		OidIsValid(get_relname_relid("schema_migrations", nsp));
-	if (!vt->exists)
-		return;
-
-	nestlevel = safe_path_begin();
-	rc = SPI_execute("SELECT version, dirty FROM public.schema_migrations "
-					 "ORDER BY version DESC LIMIT 1", false, 0);
-	spi_check(rc, SPI_OK_SELECT, "reading public.schema_migrations");
+	rc = SPI_execute("SELECT directory FROM pgmigrate.history "
+					 "WHERE directory IS NOT NULL ORDER BY id DESC LIMIT 1",
+					 false, 0);
+	pgm_spi_check(rc, SPI_OK_SELECT, "reading pgmigrate.history");
+	MemoryContextSwitchTo(caller);
 	if (SPI_processed == 1)
-	{
-		bool		isnull;
-
-		vt->has_row = true;
-		vt->version = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-												  SPI_tuptable->tupdesc, 1, &isnull));
-		vt->dirty = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-											   SPI_tuptable->tupdesc, 2, &isnull));
-		vt->dirty = vt->dirty && !isnull;
-	}
+		dir = text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	SPI_freetuptable(SPI_tuptable);
-	safe_path_end(nestlevel);
+	pgm_safe_sql_end(nestlevel);
 	MemoryContextSwitchTo(caller);
-}
-
-/* Makes schema_migrations hold exactly (version, dirty). */
-static void
-version_table_set(PgmVersionTable *vt, int64 version, bool dirty)
-{
-	MemoryContext caller = CurrentMemoryContext;
-	int			nestlevel;
-	Oid			argtypes[2] = {INT8OID, BOOLOID};
-	Datum		values[2];
-	int			rc;
-
-	nestlevel = safe_path_begin();
-	if (!vt->exists)
-	{
-		rc = SPI_execute("CREATE TABLE public.schema_migrations ("
-						 "version bigint NOT NULL PRIMARY KEY, "
-						 "dirty boolean NOT NULL)", false, 0);
-		spi_check(rc, SPI_OK_UTILITY, "creating public.schema_migrations");
-	}
-	else
-	{
-		rc = SPI_execute("DELETE FROM public.schema_migrations", false, 0);
-		spi_check(rc, SPI_OK_DELETE, "updating public.schema_migrations");
-	}
-	values[0] = Int64GetDatum(version);
-	values[1] = BoolGetDatum(dirty);
-	rc = SPI_execute_with_args("INSERT INTO public.schema_migrations (version, dirty) "
-							   "VALUES ($1, $2)",
-							   2, argtypes, values, NULL, false, 0);
-	spi_check(rc, SPI_OK_INSERT, "updating public.schema_migrations");
-	safe_path_end(nestlevel);
-	MemoryContextSwitchTo(caller);
-
-	vt->exists = vt->has_row = true;
-	vt->version = version;
-	vt->dirty = dirty;
-}
-
-void
-pgm_version_table_write(PgmVersionTable *vt, int64 version)
-{
-	if (vt->exists && vt->has_row && vt->version == version && !vt->dirty)
-		return;
-	version_table_set(vt, version, false);
-}
-
-/* golang-migrate's contract for a failed migration: its version, dirty. */
-void
-pgm_version_table_mark_dirty(PgmVersionTable *vt, int64 version)
-{
-	version_table_set(vt, version, true);
+	return dir;
 }
 
 void
@@ -235,7 +134,7 @@ pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
 	MemoryContext caller = CurrentMemoryContext;
 	Datum		values[9];
 	char		nulls[9];
-	int			nestlevel = safe_path_begin();
+	int			nestlevel = pgm_safe_sql_begin();
 	int			rc;
 
 	if (w->insert_plan == NULL)
@@ -250,7 +149,7 @@ pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
 									 "COALESCE($8::name, CURRENT_USER), $9)",
 									 9, argtypes);
 		if (w->insert_plan == NULL)
-			elog(ERROR, "pg_migrate: preparing history insert failed: %s",
+			elog(ERROR, "preparing history insert failed: %s",
 				 SPI_result_code_string(SPI_result));
 	}
 
@@ -271,8 +170,8 @@ pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
 	nulls[8] = error ? ' ' : 'n';
 
 	rc = SPI_execute_plan(w->insert_plan, values, nulls, false, 0);
-	spi_check(rc, SPI_OK_INSERT, "recording migration history");
-	safe_path_end(nestlevel);
+	pgm_spi_check(rc, SPI_OK_INSERT, "recording migration history");
+	pgm_safe_sql_end(nestlevel);
 	MemoryContextSwitchTo(caller);
 }
 
@@ -340,7 +239,7 @@ pgm_history_batch_flush(PgmHistoryWriter *w, PgmHistoryBatch *batch)
 	values[7] = w->applied_by ? CStringGetTextDatum(w->applied_by) : (Datum) 0;
 	nulls[7] = w->applied_by ? ' ' : 'n';
 
-	nestlevel = safe_path_begin();
+	nestlevel = pgm_safe_sql_begin();
 	rc = SPI_execute_with_args("INSERT INTO pgmigrate.history "
 							   "(version, name, file, directory, checksum, state, applied_at, "
 							   "duration_ms, applied_by) "
@@ -349,8 +248,8 @@ pgm_history_batch_flush(PgmHistoryWriter *w, PgmHistoryBatch *batch)
 							   "FROM unnest($1, $2, $3, $4, $5, $6) WITH ORDINALITY "
 							   "AS u(v, n, f, c, d, t, o) ORDER BY u.o",
 							   8, types, values, nulls, false, 0);
-	spi_check(rc, SPI_OK_INSERT, "recording migration history");
-	safe_path_end(nestlevel);
+	pgm_spi_check(rc, SPI_OK_INSERT, "recording migration history");
+	pgm_safe_sql_end(nestlevel);
 	MemoryContextSwitchTo(caller);
 	batch->n = 0;
 }

@@ -1,8 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * history.h
- *	  What was recorded: pgmigrate.history and golang-migrate's
- *	  public.schema_migrations.
+ *	  What pg_migrate recorded: pgmigrate.history.
  *
  * IDENTIFICATION
  *	  src/history.h
@@ -39,17 +38,7 @@ typedef struct PgmHistory
 {
 	int			n;
 	PgmHistoryEntry *entries;	/* ascending version */
-	char	   *last_directory; /* folder of the newest row, NULL if none */
 } PgmHistory;
-
-/* golang-migrate's public.schema_migrations */
-typedef struct PgmVersionTable
-{
-	bool		exists;
-	bool		has_row;
-	int64		version;
-	bool		dirty;
-} PgmVersionTable;
 
 /* A prepared INSERT into the history, valid until SPI_finish. */
 typedef struct PgmHistoryWriter
@@ -63,9 +52,9 @@ extern bool pgm_history_is_applied_state(const char *state);
 
 /* All of these need an open SPI connection. */
 extern PgmHistory *pgm_history_load(void);
-extern void pgm_version_table_read(PgmVersionTable *vt);
-extern void pgm_version_table_write(PgmVersionTable *vt, int64 version);
-extern void pgm_version_table_mark_dirty(PgmVersionTable *vt, int64 version);
+
+/* The folder of the newest history row, NULL if none. */
+extern char *pgm_history_last_directory(void);
 
 extern void pgm_history_writer_init(PgmHistoryWriter *w, const char *directory,
 									const char *applied_by);

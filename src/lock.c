@@ -1,16 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * lock.c
- *	  Serialise migration runs with golang-migrate's own advisory lock.
+ *	  Serialise migration runs with the tracked tool's own advisory lock.
  *
- * golang-migrate takes pg_advisory_lock(key) with
- *   key = crc32_ieee(schema || '\0' || table || '\0' || database) * 1486364155
- * (uint32 arithmetic; schema "public", table "schema_migrations").  Taking
- * the same lock means pg_migrate, golang-migrate and Encore never migrate
- * one database at the same time.  Functions take it transaction-scoped, so
- * it is released exactly when their changes commit or roll back; the
- * background worker, which commits each migration, holds it session-scoped
- * for a whole run, as golang-migrate does.
+ * The key is the tracker's (track.h): golang-migrate's for its
+ * schema_migrations.  Taking the same lock means pg_migrate, golang-migrate
+ * and Encore never migrate one database at the same time.  Functions take
+ * it transaction-scoped, so it is released exactly when their changes
+ * commit or roll back; the worker path, which commits each migration, holds
+ * it session-scoped for a whole run, as golang-migrate does.
  *
  * IDENTIFICATION
  *	  src/lock.c
@@ -20,43 +18,18 @@
 #include "postgres.h"
 
 #include "access/xact.h"
-#include "commands/dbcommands.h"
 #include "lock.h"
+#include "track.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "storage/lock.h"
 #include "utils/wait_event.h"
-#include "utils/pg_crc.h"
-
-#define GOLANG_MIGRATE_SALT 1486364155U
-
-int64
-pgm_lock_key(void)
-{
-	const char *parts[3] = {"public", "schema_migrations", NULL};
-	pg_crc32	crc;
-	int			i;
-
-	parts[2] = get_database_name(MyDatabaseId);
-	if (parts[2] == NULL)
-		elog(ERROR, "pg_migrate: could not find the current database's name");
-
-	INIT_TRADITIONAL_CRC32(crc);
-	for (i = 0; i < 3; i++)
-	{
-		if (i > 0)
-			COMP_TRADITIONAL_CRC32(crc, "", 1);	/* the '\0' separator */
-		COMP_TRADITIONAL_CRC32(crc, parts[i], strlen(parts[i]));
-	}
-	FIN_TRADITIONAL_CRC32(crc);
-	return (int64) (uint32) (crc * GOLANG_MIGRATE_SALT);
-}
 
 /* The tag pg_advisory_lock(bigint) and pg_advisory_xact_lock(bigint) use. */
 static void
 lock_tag(LOCKTAG *tag)
 {
-	int64		key = pgm_lock_key();
+	int64		key = pgm_tracker()->lock_key();
 
 	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, (uint32) (key >> 32), (uint32) key, 1);
 }
@@ -71,7 +44,7 @@ lock_tag(LOCKTAG *tag)
 static void
 busy_tag(LOCKTAG *tag)
 {
-	int64		key = pgm_lock_key();
+	int64		key = pgm_tracker()->lock_key();
 
 	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, 0x70676d67, (uint32) key, 2);
 }
@@ -121,7 +94,8 @@ pgm_unlock_session(void)
 	LOCKTAG		tag;
 
 	lock_tag(&tag);
-	(void) LockRelease(&tag, ExclusiveLock, true);
+	if (LockHeldByMe(&tag, ExclusiveLock))
+		(void) LockRelease(&tag, ExclusiveLock, true);
 }
 
 void

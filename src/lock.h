@@ -11,9 +11,6 @@
 #ifndef PGM_LOCK_H
 #define PGM_LOCK_H
 
-/* golang-migrate's advisory lock key for this database (see lock.c). */
-extern int64 pgm_lock_key(void);
-
 /*
  * Takes the lock for the rest of the transaction, waiting for other
  * migration runs to finish.  In REPEATABLE READ and SERIALIZABLE, having
@@ -22,7 +19,10 @@ extern int64 pgm_lock_key(void);
  */
 extern void pgm_lock_xact(void);
 
-/* Session-scoped, across the worker's transactions; released at exit too. */
+/*
+ * Session-scoped, across the worker's transactions; released at exit too.
+ * Unlocking when the lock is not held does nothing.
+ */
 extern void pgm_lock_session(void);
 extern void pgm_unlock_session(void);
 

@@ -1,24 +1,30 @@
 /*-------------------------------------------------------------------------
  *
  * plan.c
- *	  Merge the folder, pgmigrate.history and schema_migrations into one
- *	  ordered list of migrations with a state each.
+ *	  Merge the folder, pgmigrate.history and the tool's tracking table into
+ *	  one ordered list of migrations with a state each; the gate; and the
+ *	  preparation step shared by the function path and the worker path.
  *
  * The plan is a pure function of its inputs: migrate_status shows it and
- * migrate_apply acts on it, so the two never disagree.
+ * every apply path acts on it, so they never disagree.
  *
- * schema_migrations is golang-migrate's contract and wins where it differs
- * from the history, so users can switch tools in and out:
- *   - its version V above the highest version we applied: the files up to V
- *     were applied by another tool and are recorded as baselined, not run;
- *   - V below versions we applied (golang-migrate "down", or Encore's manual
- *     roll back "UPDATE schema_migrations SET version = ..."): those are
- *     recorded as reverted and are pending again;
- *   - the table exists with no row: nothing is applied (golang-migrate's
- *     NilVersion).
+ * The tool's table (track.h) is the tool's contract and wins where it
+ * differs from the history, so users can switch tools in and out:
+ *   - it says applied a version our history does not: that version was
+ *     applied by the tool and is recorded as baselined, not run.  With
+ *     golang-migrate's single row ("everything up to V") this is inferred
+ *     only above the highest version we applied, since the row cannot show
+ *     the holes out-of-order runs leave below it;
+ *   - it no longer says applied a version we applied (golang-migrate
+ *     "down", Encore's manual "UPDATE schema_migrations SET version = ..."):
+ *     recorded as reverted, pending again;
+ *   - the table exists and says nothing is applied: everything we applied
+ *     is reverted (golang-migrate's NilVersion).
  * A missing table is not a roll back: it is recreated from the history.
- * A dirty version V (golang-migrate failed part-way through V) means the
- * versions below V were applied and V failed.
+ * A dirty version V (the tool failed part-way through V) is failed.  When
+ * the failure was ours (V's newest history row says failed) the table says
+ * nothing we do not know, and nothing is adopted from it: in particular V
+ * is never baselined.
  *
  * IDENTIFICATION
  *	  src/plan.c
@@ -27,7 +33,11 @@
  */
 #include "postgres.h"
 
+#include "lib/stringinfo.h"
+#include "lock.h"
 #include "plan.h"
+
+#define MAX_LISTED_FILES 10
 
 const char *
 pgm_state_name(PgmState state)
@@ -93,14 +103,31 @@ merge(PgmPlan *plan, PgmFolder *folder, PgmHistory *hist)
 	}
 }
 
-static void
-adopt_version_table(PgmPlan *plan, PgmVersionTable *vt)
+/* Is V's dirty flag our own failure (its newest history row says failed)? */
+static bool
+dirty_is_ours(PgmPlan *plan)
 {
+	PgmTracked *t = &plan->tracked;
+	int			k;
+
+	if (!(t->exists && t->dirty))
+		return false;
+	for (k = 0; k < plan->n; k++)
+		if (plan->items[k].version == t->dirty_version)
+			return plan->items[k].hist != NULL &&
+				strcmp(plan->items[k].hist->state, PGM_HIST_FAILED) == 0;
+	return false;
+}
+
+static void
+adopt_tracked(PgmPlan *plan)
+{
+	PgmTracked *t = &plan->tracked;
 	bool		had_applied = false;
 	int64		max_hist = 0;
 	int			k;
 
-	if (!vt->exists)
+	if (!t->exists || dirty_is_ours(plan))
 		return;
 
 	for (k = 0; k < plan->n; k++)
@@ -113,31 +140,26 @@ adopt_version_table(PgmPlan *plan, PgmVersionTable *vt)
 	for (k = 0; k < plan->n; k++)
 	{
 		PgmPlanItem *item = &plan->items[k];
-		bool		applied = hist_applied(item->hist);
+		bool		ours = hist_applied(item->hist);
+		bool		theirs = pgm_track_is_applied(t, item->version);
 
-		if (!vt->has_row)
-		{
-			if (applied)
-				item->adopt = PGM_ADOPT_REVERT;
-		}
-		else if (applied && item->version > vt->version)
+		if (ours && !theirs && !pgm_track_is_dirty_at(t, item->version))
 			item->adopt = PGM_ADOPT_REVERT;
-		else if (!applied && item->file != NULL &&
-				 (item->version < vt->version ||
-				  (item->version == vt->version && !vt->dirty)) &&
-				 (!had_applied || item->version > max_hist))
+		else if (!ours && theirs && item->file != NULL &&
+				 (t->exact || !had_applied || item->version > max_hist))
 			item->adopt = PGM_ADOPT_BASELINE;
 	}
 }
 
 PgmPlan *
-pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmVersionTable *vt)
+pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmTracked *tracked)
 {
 	PgmPlan    *plan = palloc0(sizeof(PgmPlan));
 	int			k;
 
+	plan->tracked = *tracked;
 	merge(plan, folder, hist);
-	adopt_version_table(plan, vt);
+	adopt_tracked(plan);
 
 	/* first pass: what is applied once adoption is recorded */
 	for (k = 0; k < plan->n; k++)
@@ -162,7 +184,7 @@ pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmVersionTable *vt)
 		}
 		else if (item->hist != NULL && strcmp(item->hist->state, PGM_HIST_FAILED) == 0)
 			item->state = PGM_STATE_FAILED;
-		else if (vt->exists && vt->dirty && vt->has_row && item->version == vt->version)
+		else if (pgm_track_is_dirty_at(&plan->tracked, item->version))
 			item->state = PGM_STATE_FAILED;
 		else
 			item->state = PGM_STATE_PENDING;
@@ -184,16 +206,149 @@ pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmVersionTable *vt)
 	return plan;
 }
 
+PgmPlan *
+pgm_plan_read(PgmFolder *folder)
+{
+	PgmTracked	tracked;
+
+	memset(&tracked, 0, sizeof(tracked));
+	pgm_track_read(&tracked);
+	return pgm_plan_build(folder, pgm_history_load(), &tracked);
+}
+
+PgmPlan *
+pgm_plan_prepare(const char *dir, PgmLockMode lockmode)
+{
+	PgmFolder  *folder = pgm_folder_scan(dir, NULL);
+	int			k;
+
+	/* file I/O first, so the lock is held for as short a time as possible */
+	for (k = 0; k < folder->nfiles; k++)
+		pgm_file_load(folder, &folder->files[k]);
+
+	if (lockmode == PGM_LOCK_XACT)
+		pgm_lock_xact();
+	else
+		pgm_lock_session();
+	return pgm_plan_read(folder);
+}
+
+/* Comma-separated names of the items in state, at most MAX_LISTED_FILES. */
+static char *
+files_in_state(PgmPlan *plan, PgmState state)
+{
+	StringInfoData files;
+	int			count = 0;
+	int			k;
+
+	initStringInfo(&files);
+	for (k = 0; k < plan->n; k++)
+	{
+		PgmPlanItem *item = &plan->items[k];
+
+		if (item->state != state)
+			continue;
+		if (count < MAX_LISTED_FILES)
+		{
+			if (count > 0)
+				appendStringInfoString(&files, ", ");
+			if (item->file != NULL)
+				appendStringInfo(&files, "\"%s\"", item->file->filename);
+			else
+				appendStringInfo(&files, "version " INT64_FORMAT " (\"%s\")",
+								 item->version, item->name);
+		}
+		count++;
+	}
+	if (count == 0)
+		return NULL;
+	if (count > MAX_LISTED_FILES)
+		appendStringInfo(&files, " and %d more", count - MAX_LISTED_FILES);
+	return files.data;
+}
+
+void
+pgm_plan_check(PgmPlan *plan, const PgmPlanOptions *opts)
+{
+	PgmTracked *t = &plan->tracked;
+	char	   *files;
+
+	if (t->exists && t->dirty && !dirty_is_ours(plan))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("database is dirty at migration version " INT64_FORMAT, t->dirty_version),
+				 errdetail("%s has dirty = true: migration " INT64_FORMAT " failed part-way under a tool that does not roll back.",
+						   t->tracker->table, t->dirty_version),
+				 errhint("Check the schema by hand and finish or undo migration " INT64_FORMAT ", then call migrate_force with the version the schema now matches.",
+						 t->dirty_version)));
+
+	files = files_in_state(plan, PGM_STATE_MODIFIED);
+	if (files != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("applied migration files were modified"),
+				 errdetail("Migration files: %s.", files),
+				 errhint("Restore the files as they were applied; a change to the schema belongs in a new migration file. If the change is harmless (a comment, white space), call migrate_repair to record the new checksums.")));
+
+	files = opts->ignore_missing ? NULL : files_in_state(plan, PGM_STATE_MISSING);
+	if (files != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("applied migration files are missing from the folder"),
+				 errdetail("Migration files: %s.", files),
+				 errhint("Restore the missing files, or apply with ignore_missing => true.")));
+
+	files = opts->out_of_order ? NULL : files_in_state(plan, PGM_STATE_OUT_OF_ORDER);
+	if (files != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pending migrations have versions below the highest applied version"),
+				 errdetail("Migration files: %s.", files),
+				 errhint("Give the new files versions above the highest applied one, or apply with out_of_order => true to apply them in version order.")));
+}
+
 bool
-pgm_plan_dirty_is_ours(PgmPlan *plan, PgmVersionTable *vt)
+pgm_plan_item_runs(PgmPlanItem *item, const PgmPlanOptions *opts)
+{
+	return item->file != NULL &&
+		(item->state == PGM_STATE_PENDING || item->state == PGM_STATE_FAILED ||
+		 item->state == PGM_STATE_OUT_OF_ORDER) &&
+		(!opts->has_target || item->version <= opts->target);
+}
+
+void
+pgm_plan_record_adoption(PgmPlan *plan, PgmHistoryWriter *writer)
 {
 	int			k;
 
-	if (!(vt->exists && vt->has_row && vt->dirty))
-		return false;
 	for (k = 0; k < plan->n; k++)
-		if (plan->items[k].version == vt->version)
-			return plan->items[k].hist != NULL &&
-				strcmp(plan->items[k].hist->state, PGM_HIST_FAILED) == 0;
-	return false;
+	{
+		PgmPlanItem *item = &plan->items[k];
+
+		if (item->adopt == PGM_ADOPT_BASELINE)
+			pgm_history_record(writer, PGM_HIST_BASELINED, item->version,
+							   item->name, item->file->filename, item->file->checksum, -1, NULL);
+		else if (item->adopt == PGM_ADOPT_REVERT)
+			pgm_history_record(writer, PGM_HIST_REVERTED, item->version,
+							   item->name, item->file ? item->file->filename : NULL,
+							   item->file ? item->file->checksum : NULL, -1, NULL);
+	}
 }
+
+void
+pgm_plan_applied(PgmPlan *plan, int64 version)
+{
+	if (!plan->has_applied || version > plan->max_applied)
+	{
+		plan->has_applied = true;
+		plan->max_applied = version;
+	}
+	pgm_track_note_applied(&plan->tracked, version);
+}
+
+void
+pgm_plan_track_flush(PgmPlan *plan)
+{
+	pgm_track_flush(&plan->tracked, plan->has_applied, plan->max_applied);
+}
+

@@ -1,7 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * plan.h
- *	  Compare a folder with what was recorded: each migration's state.
+ *	  Compare a folder with what was recorded: each migration's state, the
+ *	  gate that refuses to apply a folder in a bad state, and the one
+ *	  preparation step of both apply paths.
  *
  * IDENTIFICATION
  *	  src/plan.h
@@ -13,6 +15,7 @@
 
 #include "folder.h"
 #include "history.h"
+#include "track.h"
 
 typedef enum PgmState
 {
@@ -28,8 +31,8 @@ typedef enum PgmState
 typedef enum PgmAdopt
 {
 	PGM_ADOPT_NONE,
-	PGM_ADOPT_BASELINE,			/* schema_migrations says applied: record it */
-	PGM_ADOPT_REVERT			/* schema_migrations was set back below it */
+	PGM_ADOPT_BASELINE,			/* the tool's table says applied: record it */
+	PGM_ADOPT_REVERT			/* the tool's table no longer says applied */
 } PgmAdopt;
 
 typedef struct PgmPlanItem
@@ -48,21 +51,68 @@ typedef struct PgmPlan
 	PgmPlanItem *items;			/* ascending version */
 	bool		has_applied;
 	int64		max_applied;	/* highest applied version, after adoption */
+	PgmTracked	tracked;		/* what the tool's table said */
 } PgmPlan;
+
+/* What a call asks for. */
+typedef struct PgmPlanOptions
+{
+	bool		has_target;
+	int64		target;			/* apply versions <= target */
+	bool		out_of_order;	/* apply pending versions below the highest applied */
+	bool		ignore_missing; /* go on when applied files are missing */
+} PgmPlanOptions;
+
+/* How pgm_plan_prepare takes the migration lock. */
+typedef enum PgmLockMode
+{
+	PGM_LOCK_XACT,				/* until the caller's transaction ends */
+	PGM_LOCK_SESSION			/* until pgm_unlock_session (the worker path) */
+} PgmLockMode;
 
 /*
  * Builds the plan.  folder may be NULL (history only).  Files must be loaded
  * (pgm_file_load) so that checksums can be compared.
  */
-extern PgmPlan *pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmVersionTable *vt);
-
-extern const char *pgm_state_name(PgmState state);
+extern PgmPlan *pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmTracked *tracked);
 
 /*
- * schema_migrations is dirty because a run of ours failed at that version
- * (its newest history row says failed): fixing the file and running again
- * is the way out, unlike a dirty version left by another tool.
+ * Reads the history and the tool's table and builds the plan of folder
+ * (NULL: history only), taking no lock.  Needs an open SPI connection.
  */
-extern bool pgm_plan_dirty_is_ours(PgmPlan *plan, PgmVersionTable *vt);
+extern PgmPlan *pgm_plan_read(PgmFolder *folder);
+
+/*
+ * The preparation step of both apply paths: scans dir and reads every file
+ * once (no lock held for I/O), takes the migration lock, then reads the
+ * history and the tool's table so concurrent runs see each other's commits,
+ * and builds the plan.  Opens no SPI connection: the caller owns it.
+ * Allocates in the current memory context.
+ */
+extern PgmPlan *pgm_plan_prepare(const char *dir, PgmLockMode lockmode);
+
+/*
+ * The gate: raises an ERROR if the plan must not be applied: a dirty table
+ * left by another tool, modified files, and (unless opts allow them)
+ * missing files or out-of-order versions.
+ */
+extern void pgm_plan_check(PgmPlan *plan, const PgmPlanOptions *opts);
+
+/* Does this item run in a call with these options? */
+extern bool pgm_plan_item_runs(PgmPlanItem *item, const PgmPlanOptions *opts);
+
+/* Records the baselines and reverts that adopting the tool's table needs. */
+extern void pgm_plan_record_adoption(PgmPlan *plan, PgmHistoryWriter *writer);
+
+/*
+ * A migration of the plan ran and is recorded: the highest applied version
+ * moves, and the tool's table is told (pgm_track_note_applied).
+ */
+extern void pgm_plan_applied(PgmPlan *plan, int64 version);
+
+/* Brings the tool's table up to the plan, by track.h's one rule. */
+extern void pgm_plan_track_flush(PgmPlan *plan);
+
+extern const char *pgm_state_name(PgmState state);
 
 #endif							/* PGM_PLAN_H */

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * problems.h
- *	  Problems found while checking a folder without applying it.
+ *	  Problems found in a folder or a file: validation rows and lint
+ *	  findings.
  *
  * IDENTIFICATION
  *	  src/problems.h
@@ -13,17 +14,27 @@
 
 #include "nodes/pg_list.h"
 
+#define PGM_SEVERITY_ERROR		"error"
+#define PGM_SEVERITY_WARNING	"warning"
+
 typedef struct PgmProblem
 {
 	char	   *file;			/* file name inside the folder, or NULL */
 	bool		has_version;
 	int64		version;
-	const char *severity;		/* "error" or "warning" */
-	char	   *problem;
+	const char *severity;		/* PGM_SEVERITY_* */
+	char	   *problem;		/* the message */
+
+	/* lint findings only (rule NULL otherwise) */
+	const char *rule;			/* stable rule id */
+	int			sqlstate;		/* raised with this when enforced */
+	int			line;			/* 1-based, in the file */
+	int			column;
+	const char *hint;			/* the safe recipe */
 } PgmProblem;
 
-/* Appends a problem to *problems. */
-extern void pgm_problem_add(List **problems, const char *file, bool has_version,
-							int64 version, const char *severity, const char *problem);
+/* Appends a problem to *problems and returns it, for lint fields. */
+extern PgmProblem *pgm_problem_add(List **problems, const char *file, bool has_version,
+								   int64 version, const char *severity, const char *problem);
 
 #endif							/* PGM_PROBLEMS_H */

@@ -19,17 +19,19 @@
 #include "executor/spi.h"
 #include "folder.h"
 #include "history.h"
-#include "apply.h"
 #include "plan.h"
 #include "repair.h"
 
 void
 pgm_repair_folder(const char *dir, PgmRepairCallback emit, void *arg)
 {
-	PgmVersionTable vt;
-	PgmPlan    *plan = pgm_plan_locked(dir, &vt);
+	PgmPlan    *plan;
 	PgmHistoryWriter writer;
 	int			k;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = pgm_plan_prepare(dir, PGM_LOCK_XACT);
 
 	pgm_history_writer_init(&writer, dir, NULL);
 
@@ -52,6 +54,7 @@ pgm_repair_folder(const char *dir, PgmRepairCallback emit, void *arg)
 		}
 	}
 
-	if (SPI_finish() != SPI_OK_FINISH)
-		elog(ERROR, "pg_migrate: SPI_finish failed");
+	k = SPI_finish();
+	if (k != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed: %s", SPI_result_code_string(k));
 }

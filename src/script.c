@@ -21,8 +21,8 @@
 
 #include "compat.h"
 #include "directives.h"
+#include "lint.h"
 #include "mb/pg_wchar.h"
-#include "commands/defrem.h"
 #include "nodes/parsenodes.h"
 #include "script.h"
 #include "textpos.h"
@@ -88,7 +88,7 @@ find_copy_from_stdin(const char *body, int error_offset)
 
 /* Re-raises a parser error with the file, line and column added. */
 static void
-raise_parse_error(PgmFile *file, ErrorData *edata)
+raise_parse_error(PgmFile *file, ErrorData *edata, const PgmFailHints *hints)
 {
 	int			offset = 0;
 	int			line;
@@ -120,14 +120,14 @@ raise_parse_error(PgmFile *file, ErrorData *edata)
 	/* keep the parser's SQLSTATE, message and location; add where */
 	edata->detail = psprintf("Migration file \"%s\", line %d, column %d.",
 							 file->filename, line, column);
-	edata->hint = pstrdup("Fix the migration file and call migrate_apply again; nothing was applied, since every pending file is parsed before any runs.");
+	edata->hint = pstrdup(hints->fix);
 	edata->cursorpos = 0;
 	ThrowErrorData(edata);
 	pg_unreachable();
 }
 
 static List *
-parse_or_raise(PgmFile *file)
+parse_or_raise(PgmFile *file, const PgmFailHints *hints)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	List	   *volatile parsetrees = NIL;
@@ -143,38 +143,10 @@ parse_or_raise(PgmFile *file)
 		MemoryContextSwitchTo(oldcontext);
 		edata = CopyErrorData();
 		FlushErrorState();
-		raise_parse_error(file, edata);
+		raise_parse_error(file, edata, hints);
 	}
 	PG_END_TRY();
 	return parsetrees;
-}
-
-static const char *
-transaction_keyword(TransactionStmt *stmt)
-{
-	switch (stmt->kind)
-	{
-		case TRANS_STMT_BEGIN:
-		case TRANS_STMT_START:
-			return "BEGIN";
-		case TRANS_STMT_COMMIT:
-			return "COMMIT";
-		case TRANS_STMT_ROLLBACK:
-			return "ROLLBACK";
-		case TRANS_STMT_SAVEPOINT:
-			return "SAVEPOINT";
-		case TRANS_STMT_RELEASE:
-			return "RELEASE";
-		case TRANS_STMT_ROLLBACK_TO:
-			return "ROLLBACK TO";
-		case TRANS_STMT_PREPARE:
-			return "PREPARE TRANSACTION";
-		case TRANS_STMT_COMMIT_PREPARED:
-			return "COMMIT PREPARED";
-		case TRANS_STMT_ROLLBACK_PREPARED:
-			return "ROLLBACK PREPARED";
-	}
-	return "transaction control";
 }
 
 static bool
@@ -187,15 +159,13 @@ is_trans_kind(Node *n, TransactionStmtKind a, TransactionStmtKind b)
 /*
  * golang-migrate users often wrap a file in BEGIN; ... COMMIT;.  That file
  * already runs as one unit here, so the pair is dropped; any other
- * transaction control would break all-or-nothing and is refused.
+ * transaction control is a lint error (lint.c).
  */
 static void
-check_statements(PgmScript *script)
+strip_wrapping_transaction(PgmScript *script)
 {
-	PgmFile    *file = script->file;
 	int			first = 0;
 	int			last = script->nstmts - 1;
-	int			i;
 
 	if (script->nstmts >= 2 &&
 		is_trans_kind(script->stmts[first].parsetree, TRANS_STMT_BEGIN, TRANS_STMT_START) &&
@@ -205,90 +175,6 @@ check_statements(PgmScript *script)
 	{
 		script->stmts++;
 		script->nstmts -= 2;
-	}
-
-	for (i = 0; i < script->nstmts; i++)
-	{
-		PgmStatement *st = &script->stmts[i];
-		int			line;
-		int			column;
-
-		pgm_script_position(file, st->start, &line, &column);
-		if (IsA(st->parsetree, TransactionStmt))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
-					 errmsg("%s is not allowed in migration file \"%s\"",
-							transaction_keyword((TransactionStmt *) st->parsetree),
-							file->filename),
-					 errdetail("Migration file \"%s\", line %d, column %d.", file->filename, line, column),
-					 errhint("Each migration runs in its own transaction. Remove transaction control statements, or wrap the whole file in a single BEGIN; ... COMMIT; pair.")));
-		if (IsA(st->parsetree, CopyStmt) &&
-			((CopyStmt *) st->parsetree)->filename == NULL &&
-			!((CopyStmt *) st->parsetree)->is_program)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("COPY %s is not supported in migration file \"%s\"",
-							((CopyStmt *) st->parsetree)->is_from ? "FROM STDIN" : "TO STDOUT",
-							file->filename),
-					 errdetail("Migration file \"%s\", line %d, column %d.", file->filename, line, column),
-					 errhint("Migrations run inside the server, with no client to send or receive data. Use INSERT statements, or COPY from a file on the server.")));
-	}
-}
-
-const char *
-pgm_statement_needs_no_transaction(Node *parsetree)
-{
-	ListCell   *lc;
-
-	switch (nodeTag(parsetree))
-	{
-		case T_IndexStmt:
-			return ((IndexStmt *) parsetree)->concurrent ? "CREATE INDEX CONCURRENTLY" : NULL;
-		case T_DropStmt:
-			return ((DropStmt *) parsetree)->concurrent ? "DROP INDEX CONCURRENTLY" : NULL;
-		case T_ReindexStmt:
-#if PG_VERSION_NUM >= 140000
-			foreach(lc, ((ReindexStmt *) parsetree)->params)
-			{
-				DefElem    *opt = (DefElem *) lfirst(lc);
-
-				if (strcmp(opt->defname, "concurrently") == 0 && defGetBoolean(opt))
-					return "REINDEX CONCURRENTLY";
-			}
-			return ((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_SYSTEM ||
-				((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_DATABASE ?
-				"REINDEX SYSTEM or DATABASE" : NULL;
-#else
-			return ((ReindexStmt *) parsetree)->concurrent ? "REINDEX CONCURRENTLY" : NULL;
-#endif
-		case T_VacuumStmt:
-			return ((VacuumStmt *) parsetree)->is_vacuumcmd ? "VACUUM" : NULL;
-		case T_ClusterStmt:
-			return ((ClusterStmt *) parsetree)->relation == NULL ? "CLUSTER without a table" : NULL;
-		case T_CreatedbStmt:
-			return "CREATE DATABASE";
-		case T_DropdbStmt:
-			return "DROP DATABASE";
-		case T_AlterSystemStmt:
-			return "ALTER SYSTEM";
-		case T_CreateTableSpaceStmt:
-			return "CREATE TABLESPACE";
-		case T_DropTableSpaceStmt:
-			return "DROP TABLESPACE";
-		case T_AlterTableStmt:
-#if PG_VERSION_NUM >= 140000
-			foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
-			{
-				AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
-
-				if (cmd->subtype == AT_DetachPartition &&
-					((PartitionCmd *) cmd->def)->concurrent)
-					return "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY";
-			}
-#endif
-			return NULL;
-		default:
-			return NULL;
 	}
 }
 
@@ -308,7 +194,7 @@ classify(PgmScript *script)
 	}
 	for (i = 0; i < script->nstmts; i++)
 	{
-		const char *reason = pgm_statement_needs_no_transaction(script->stmts[i].parsetree);
+		const char *reason = pgm_lint_needs_no_transaction(script->stmts[i].parsetree);
 
 		if (reason != NULL)
 		{
@@ -321,7 +207,7 @@ classify(PgmScript *script)
 }
 
 PgmScript *
-pgm_script_parse(PgmFile *file)
+pgm_script_parse(PgmFile *file, const PgmFailHints *hints)
 {
 	PgmScript  *script = palloc0(sizeof(PgmScript));
 	List	   *parsetrees;
@@ -330,7 +216,7 @@ pgm_script_parse(PgmFile *file)
 
 	Assert(file->body != NULL);
 	script->file = file;
-	parsetrees = parse_or_raise(file);
+	parsetrees = parse_or_raise(file, hints);
 	script->stmts = palloc0(sizeof(PgmStatement) * Max(list_length(parsetrees), 1));
 
 	foreach(lc, parsetrees)
@@ -347,7 +233,7 @@ pgm_script_parse(PgmFile *file)
 		st->raw = raw;
 	}
 	script->nstmts = n;
-	check_statements(script);
+	strip_wrapping_transaction(script);
 	classify(script);
 	return script;
 }

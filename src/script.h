@@ -41,14 +41,28 @@ typedef struct PgmScript
 } PgmScript;
 
 /*
- * Parses a loaded file.  Syntax errors, transaction control other than one
- * BEGIN ... COMMIT around the whole file, psql meta-commands and COPY from
- * or to the client raise an ERROR naming the file and line.
+ * What a failed migration's error tells the user to do; it depends on the
+ * path that runs it (the caller's transaction, the worker, a job), so the
+ * path passes it in.
  */
-extern PgmScript *pgm_script_parse(PgmFile *file);
+typedef struct PgmFailHints
+{
+	const char *fix;			/* the file is wrong: what next */
 
-/* Why a statement cannot run in a transaction block, or NULL. */
-extern const char *pgm_statement_needs_no_transaction(Node *parsetree);
+	/*
+	 * Ran out of lock slots: what next, with one %d for
+	 * max_locks_per_transaction; NULL keeps the server's own hint.
+	 */
+	const char *out_of_locks;
+} PgmFailHints;
+
+/*
+ * Parses a loaded file into statements; one BEGIN ... COMMIT around the
+ * whole file is dropped.  Syntax errors and psql meta-commands raise an
+ * ERROR naming the file and line, with hints->fix.  The statements' rules
+ * are lint.c's.
+ */
+extern PgmScript *pgm_script_parse(PgmFile *file, const PgmFailHints *hints);
 
 /* NUL-terminated copy of a statement's text, for execution. */
 extern char *pgm_statement_text(const PgmScript *script, int i);

@@ -27,6 +27,16 @@ extern void pgm_unit_end(void);
  */
 extern ErrorData *pgm_unit_catch(MemoryContext cxt);
 
+/*
+ * Runs fn(arg) in an internal subtransaction, allocating in the caller's
+ * memory context.  Returns NULL, or the error (copied into the caller's
+ * context) once the subtransaction is rolled back; either way the caller's
+ * memory context and resource owner are current again.  Query cancels and
+ * resource exhaustion are re-thrown: they are not the work's own failure.
+ */
+typedef void (*PgmTryFn) (void *arg);
+extern ErrorData *pgm_try_subxact(PgmTryFn fn, void *arg);
+
 /* "SQLSTATE: message (detail)" on one line, for jobs, history and logs. */
 extern char *pgm_error_line(ErrorData *edata);
 

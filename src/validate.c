@@ -18,83 +18,63 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "executor/spi.h"
 #include "folder.h"
 #include "history.h"
+#include "lint.h"
 #include "plan.h"
 #include "script.h"
-#include "utils/resowner.h"
+#include "unit.h"
 #include "validate.h"
 
-void
-pgm_problem_add(List **problems, const char *file, bool has_version,
-				int64 version, const char *severity, const char *problem)
-{
-	PgmProblem *p = palloc0(sizeof(PgmProblem));
+/* Problems are rows, not errors: no hint is shown. */
+static const PgmFailHints validate_hints = {
+	.fix = "Fix the migration file.",
+};
 
-	p->file = file ? pstrdup(file) : NULL;
-	p->has_version = has_version;
-	p->version = version;
-	p->severity = severity;
-	p->problem = pstrdup(problem);
-	*problems = lappend(*problems, p);
+typedef struct CheckArgs
+{
+	PgmFolder  *folder;
+	PgmFile    *file;
+} CheckArgs;
+
+static void
+load_and_parse(void *arg)
+{
+	CheckArgs  *a = (CheckArgs *) arg;
+
+	pgm_file_load(a->folder, a->file);
+	pgm_lint_enforce(pgm_script_parse(a->file, &validate_hints));
+	pgm_file_release(a->file);
 }
 
 /* Loads and parses one file; an error becomes a problem row. */
 static void
 check_file(PgmFolder *folder, PgmFile *file, List **problems)
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
+	CheckArgs	args = {folder, file};
+	ErrorData  *edata = pgm_try_subxact(load_and_parse, &args);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcontext);
-	PG_TRY();
-	{
-		pgm_file_load(folder, file);
-		(void) pgm_script_parse(file);
-		pgm_file_release(file);
-
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-
-		/* a cancel or an out-of-memory is not a problem of the file */
-		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_OPERATOR_INTERVENTION ||
-			ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_INSUFFICIENT_RESOURCES)
-			ReThrowError(edata);
-
-		file->loaded = false;
-		file->body = NULL;
-		pgm_problem_add(problems, file->filename, true, file->version, "error",
-						edata->detail ? psprintf("%s. %s", edata->message, edata->detail) :
-						edata->message);
-		FreeErrorData(edata);
-	}
-	PG_END_TRY();
+	if (edata == NULL)
+		return;
+	file->loaded = false;
+	file->body = NULL;
+	pgm_problem_add(problems, file->filename, true, file->version, "error",
+					edata->detail ? psprintf("%s. %s", edata->message, edata->detail) :
+					edata->message);
+	FreeErrorData(edata);
 }
 
 static void
-check_plan(PgmPlan *plan, PgmVersionTable *vt, List **problems)
+check_plan(PgmPlan *plan, List **problems)
 {
+	PgmTracked *t = &plan->tracked;
 	int			k;
 
-	if (vt->exists && vt->has_row && vt->dirty)
-		pgm_problem_add(problems, NULL, true, vt->version, "error",
-						psprintf("public.schema_migrations is dirty at version " INT64_FORMAT "; migrate_apply refuses to run until it is cleared",
-								 vt->version));
+	if (t->exists && t->dirty)
+		pgm_problem_add(problems, NULL, true, t->dirty_version, "error",
+						psprintf("%s is dirty at version " INT64_FORMAT "; migrate_apply refuses to run until it is cleared",
+								 t->tracker->table, t->dirty_version));
 
 	for (k = 0; k < plan->n; k++)
 	{
@@ -134,8 +114,6 @@ pgm_validate_folder(const char *dir)
 {
 	List	   *problems = NIL;
 	PgmFolder  *folder;
-	PgmHistory *hist;
-	PgmVersionTable vt;
 	PgmPlan    *plan;
 	MemoryContext caller;
 	int			k;
@@ -146,15 +124,14 @@ pgm_validate_folder(const char *dir)
 
 	caller = CurrentMemoryContext;
 	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "pg_migrate: SPI_connect failed");
+		elog(ERROR, "SPI_connect failed");
 	/* the problems must outlive SPI_finish */
 	MemoryContextSwitchTo(caller);
-	pgm_version_table_read(&vt);
-	hist = pgm_history_load();
-	plan = pgm_plan_build(folder, hist, &vt);
-	check_plan(plan, &vt, &problems);
-	if (SPI_finish() != SPI_OK_FINISH)
-		elog(ERROR, "pg_migrate: SPI_finish failed");
+	plan = pgm_plan_read(folder);
+	check_plan(plan, &problems);
+	k = SPI_finish();
+	if (k != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed: %s", SPI_result_code_string(k));
 
 	return problems;
 }

@@ -22,7 +22,7 @@ my $node = preloaded_node('worker',
 	'pg_migrate.interval' => '1s');
 
 # the database does not exist yet: one warning, no crash loop
-$node->wait_for_log(qr/pg_migrate: database "app" does not exist/);
+$node->wait_for_log(qr/database "app" does not exist/);
 sleep 12;
 is(log_count($node, qr/database "app" does not exist/), 1,
 	'a missing database is reported once, not every second');
@@ -33,7 +33,7 @@ $node->safe_psql('postgres', 'CREATE DATABASE app');
 ok($node->poll_query_until('app',
 		"SELECT count(*) = 2 FROM pgmigrate.history WHERE state = 'applied'"),
 	'the worker created the extension and applied the folder');
-ok(log_count($node, qr/pg_migrate: applied migration 1 "users" in [0-9.]+ ms/) == 1,
+ok(log_count($node, qr/applied migration 1 "users" in [0-9.]+ ms/) == 1,
 	'one LOG line per applied migration, with version, name and duration');
 is($node->safe_psql('app', 'SELECT DISTINCT applied_by FROM pgmigrate.history'),
 	'pg_migrate worker', 'the history names the worker');
@@ -103,7 +103,7 @@ my $pid = $node->safe_psql('app',
 	"SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_migrate scheduler'");
 $node->append_conf('postgresql.conf', "pg_migrate.directory = '$dir/missing'\npg_migrate.interval = 1\n");
 $node->reload;
-$node->wait_for_log(qr/pg_migrate: could not read migration folder ".*missing"/);
+$node->wait_for_log(qr/could not read migration folder ".*missing"/);
 sleep 4;
 is(log_count($node, qr/could not read migration folder/), 1, 'a missing folder is reported once');
 is($node->safe_psql('app',

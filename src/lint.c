@@ -1,0 +1,181 @@
+/*-------------------------------------------------------------------------
+ *
+ * lint.c
+ *	  Rules over a migration's parse trees.
+ *
+ * Each rule looks at one statement's raw parse tree and returns findings
+ * (problems.h) with a stable rule id, a severity, the SQLSTATE it is raised
+ * with, the line and column, and the safe recipe as a hint.  The apply
+ * paths enforce the error-severity findings before anything runs
+ * (pgm_lint_enforce); migrate_validate lists them.
+ *
+ * Transaction control is refused because each migration runs as one unit
+ * (its own transaction, or statement by statement for no-transaction
+ * files): a COMMIT inside would break all-or-nothing.  COPY from or to the
+ * client is refused because there is no client.
+ *
+ * IDENTIFICATION
+ *	  src/lint.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "commands/defrem.h"
+#include "lint.h"
+#include "nodes/parsenodes.h"
+
+static const char *
+transaction_keyword(TransactionStmt *stmt)
+{
+	switch (stmt->kind)
+	{
+		case TRANS_STMT_BEGIN:
+		case TRANS_STMT_START:
+			return "BEGIN";
+		case TRANS_STMT_COMMIT:
+			return "COMMIT";
+		case TRANS_STMT_ROLLBACK:
+			return "ROLLBACK";
+		case TRANS_STMT_SAVEPOINT:
+			return "SAVEPOINT";
+		case TRANS_STMT_RELEASE:
+			return "RELEASE";
+		case TRANS_STMT_ROLLBACK_TO:
+			return "ROLLBACK TO";
+		case TRANS_STMT_PREPARE:
+			return "PREPARE TRANSACTION";
+		case TRANS_STMT_COMMIT_PREPARED:
+			return "COMMIT PREPARED";
+		case TRANS_STMT_ROLLBACK_PREPARED:
+			return "ROLLBACK PREPARED";
+	}
+	return "transaction control";
+}
+
+static PgmProblem *
+finding(List **findings, PgmScript *script, int i, const char *rule, int sqlstate,
+		char *message, const char *hint)
+{
+	PgmFile    *file = script->file;
+	PgmProblem *p = pgm_problem_add(findings, file->filename, true, file->version,
+									PGM_SEVERITY_ERROR, message);
+
+	p->rule = rule;
+	p->sqlstate = sqlstate;
+	p->hint = hint;
+	pgm_script_position(file, script->stmts[i].start, &p->line, &p->column);
+	return p;
+}
+
+static void
+check_statement(List **findings, PgmScript *script, int i)
+{
+	Node	   *tree = script->stmts[i].parsetree;
+	const char *filename = script->file->filename;
+
+	if (IsA(tree, TransactionStmt))
+		finding(findings, script, i, PGM_RULE_TRANSACTION_CONTROL,
+				ERRCODE_INVALID_TRANSACTION_TERMINATION,
+				psprintf(_("%s is not allowed in migration file \"%s\""),
+						 transaction_keyword((TransactionStmt *) tree), filename),
+				_("Each migration runs in its own transaction. Remove transaction control statements, or wrap the whole file in a single BEGIN; ... COMMIT; pair."));
+	else if (IsA(tree, CopyStmt) &&
+			 ((CopyStmt *) tree)->filename == NULL &&
+			 !((CopyStmt *) tree)->is_program)
+		finding(findings, script, i, PGM_RULE_COPY_CLIENT,
+				ERRCODE_FEATURE_NOT_SUPPORTED,
+				((CopyStmt *) tree)->is_from ?
+				psprintf(_("COPY FROM STDIN is not supported in migration file \"%s\""), filename) :
+				psprintf(_("COPY TO STDOUT is not supported in migration file \"%s\""), filename),
+				_("Migrations run inside the server, with no client to send or receive data. Use INSERT statements, or COPY from a file on the server."));
+}
+
+List *
+pgm_lint_script(PgmScript *script)
+{
+	List	   *findings = NIL;
+	int			i;
+
+	for (i = 0; i < script->nstmts; i++)
+		check_statement(&findings, script, i);
+	return findings;
+}
+
+void
+pgm_lint_enforce(PgmScript *script)
+{
+	ListCell   *lc;
+
+	foreach(lc, pgm_lint_script(script))
+	{
+		PgmProblem *p = (PgmProblem *) lfirst(lc);
+
+		if (strcmp(p->severity, PGM_SEVERITY_ERROR) != 0)
+			continue;
+		/* the message was translated where the rule built it */
+		ereport(ERROR,
+				(errcode(p->sqlstate),
+				 errmsg_internal("%s", p->problem),
+				 errdetail("Migration file \"%s\", line %d, column %d.",
+						   p->file, p->line, p->column),
+				 errhint("%s", p->hint)));
+	}
+}
+
+const char *
+pgm_lint_needs_no_transaction(Node *parsetree)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_IndexStmt:
+			return ((IndexStmt *) parsetree)->concurrent ? "CREATE INDEX CONCURRENTLY" : NULL;
+		case T_DropStmt:
+			return ((DropStmt *) parsetree)->concurrent ? "DROP INDEX CONCURRENTLY" : NULL;
+		case T_ReindexStmt:
+#if PG_VERSION_NUM >= 140000
+			foreach(lc, ((ReindexStmt *) parsetree)->params)
+			{
+				DefElem    *opt = (DefElem *) lfirst(lc);
+
+				if (strcmp(opt->defname, "concurrently") == 0 && defGetBoolean(opt))
+					return "REINDEX CONCURRENTLY";
+			}
+			return ((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_SYSTEM ||
+				((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_DATABASE ?
+				"REINDEX SYSTEM or DATABASE" : NULL;
+#else
+			return ((ReindexStmt *) parsetree)->concurrent ? "REINDEX CONCURRENTLY" : NULL;
+#endif
+		case T_VacuumStmt:
+			return ((VacuumStmt *) parsetree)->is_vacuumcmd ? "VACUUM" : NULL;
+		case T_ClusterStmt:
+			return ((ClusterStmt *) parsetree)->relation == NULL ? "CLUSTER without a table" : NULL;
+		case T_CreatedbStmt:
+			return "CREATE DATABASE";
+		case T_DropdbStmt:
+			return "DROP DATABASE";
+		case T_AlterSystemStmt:
+			return "ALTER SYSTEM";
+		case T_CreateTableSpaceStmt:
+			return "CREATE TABLESPACE";
+		case T_DropTableSpaceStmt:
+			return "DROP TABLESPACE";
+		case T_AlterTableStmt:
+#if PG_VERSION_NUM >= 140000
+			foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
+			{
+				AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+
+				if (cmd->subtype == AT_DetachPartition &&
+					((PartitionCmd *) cmd->def)->concurrent)
+					return "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY";
+			}
+#endif
+			return NULL;
+		default:
+			return NULL;
+	}
+}

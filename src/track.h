@@ -1,0 +1,106 @@
+/*-------------------------------------------------------------------------
+ *
+ * track.h
+ *	  A migration tool's own tracking table, kept exact so a team can switch
+ *	  between pg_migrate and that tool at any time.
+ *
+ * A tracker knows its table (by name and columns), reads which versions
+ * the table says are applied, writes what pg_migrate applied or failed in
+ * the migration's own transaction, and knows the advisory-lock key the
+ * tool itself takes, so the two exclude each other.
+ *
+ * What the table says is read into a PgmTracked: a set of applied
+ * versions, exact for tools that keep one row per version, or implied
+ * ("everything up to V") for golang-migrate's single row; plus the version
+ * the table marks dirty (failed part-way), if any.
+ *
+ * IDENTIFICATION
+ *	  src/track.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGM_TRACK_H
+#define PGM_TRACK_H
+
+struct PgmTracker;
+
+typedef struct PgmTracked
+{
+	const struct PgmTracker *tracker;
+	bool		exists;			/* the table exists */
+
+	/*
+	 * Applied versions.  exact: exactly the napplied versions listed
+	 * (ascending).  Otherwise implied: every version below upto, and upto
+	 * itself unless it is dirty; has_upto false means none (golang-migrate's
+	 * NilVersion, an empty table).
+	 */
+	bool		exact;
+	int			napplied;
+	int64	   *applied;
+	bool		has_upto;
+	int64		upto;
+
+	bool		dirty;			/* dirty_version failed part-way */
+	int64		dirty_version;
+
+	/* set by pgm_track_note_applied during a run */
+	int			noted;
+	bool		dirty_cleared;	/* dirty_version itself was applied */
+} PgmTracked;
+
+typedef struct PgmTracker
+{
+	const char *name;			/* the tool, for messages */
+	const char *table;			/* schema-qualified, for messages */
+
+	/* Reads the table into *t (t->tracker already set). */
+	void		(*read) (PgmTracked *t);
+
+	/*
+	 * Makes the table say that everything up to version is applied, clean
+	 * (golang-migrate's single row), creating it if missing.
+	 */
+	void		(*write_applied) (PgmTracked *t, int64 version);
+
+	/* Makes the table say that version failed part-way. */
+	void		(*write_failed) (PgmTracked *t, int64 version);
+
+	/* The advisory-lock key the tool takes in this database. */
+	int64		(*lock_key) (void);
+} PgmTracker;
+
+/* The tracker of the folder's tool; golang-migrate's for now. */
+extern const PgmTracker *pgm_tracker(void);
+
+/* Reads the tracker's table; needs an open SPI connection. */
+extern void pgm_track_read(PgmTracked *t);
+
+/* Does the table say version is applied? */
+extern bool pgm_track_is_applied(const PgmTracked *t, int64 version);
+
+/* Is version the one the table marks dirty? */
+extern bool pgm_track_is_dirty_at(const PgmTracked *t, int64 version);
+
+/*
+ * The one rule for advancing the table, in two steps inside the
+ * transaction that applied the migrations:
+ *	 pgm_track_note_applied for each migration that ran, then
+ *	 pgm_track_flush with the highest version applied after the run (history
+ *	 and adoption included).
+ * The table is written only when a migration ran, or when it is missing
+ * while the history has applied versions (a dropped table is recreated, not
+ * read as a roll back).  A dirty version is cleared only by applying that
+ * version; until then the table keeps saying it failed.  The version
+ * written is never lower than a clean version another tool set.
+ */
+extern void pgm_track_note_applied(PgmTracked *t, int64 version);
+extern void pgm_track_flush(PgmTracked *t, bool has_applied, int64 max_applied);
+
+/* A failed migration: the table says it failed part-way. */
+extern void pgm_track_failed(PgmTracked *t, int64 version);
+
+/* migrate_force: the table says version is applied, clean, whatever it said. */
+extern void pgm_track_force(PgmTracked *t, int64 version);
+
+#endif							/* PGM_TRACK_H */
