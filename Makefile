@@ -6,12 +6,12 @@ MODULE_big = pg_migrate
 # Every .c file under src/ is part of the module.
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
-DATA = pg_migrate--1.0.sql
+DATA = pg_migrate--1.0.sql pg_migrate--1.0--1.1.sql
 PGFILEDESC = "pg_migrate - apply schema migrations inside the server"
 
 # First creates the extension, last drops it.
 REGRESS = setup apply_todo dollar_quotes failure target_and_rerun bad_names bad_files drift safety \
-	empty_and_zeros adopt_schema_migrations statements privileges teardown
+	empty_and_zeros adopt_schema_migrations statements privileges update_1_1 teardown
 REGRESS_OPTS = --temp-instance=./tmp_regress --temp-config=test/regress.conf
 TAP_TESTS = 1
 
@@ -19,7 +19,7 @@ TAP_TESTS = 1
 # PGM_WERROR=1); a user's newer compiler must not break `make install`.
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-sign-compare -Wno-cast-function-type $(if $(PGM_WERROR),-Werror)
-EXTRA_CLEAN = tmp_regress tmp_check results regression.diffs regression.out \
+EXTRA_CLEAN = src/*.o src/*.bc tmp_regress tmp_check results regression.diffs regression.out \
 	test/unit/test_names
 
 PG_CONFIG ?= pg_config
@@ -46,7 +46,7 @@ fuzz:
 unit: test/unit/test_names
 	test/unit/test_names
 
-test/unit/test_names: test/unit/test_names.c src/names.c src/textpos.c src/directives.c
+test/unit/test_names: test/unit/test_names.c src/format_golang.c src/textpos.c src/directives.c
 	$(CC) -Wall -Wextra -Werror -O1 -g -Isrc -o $@ $^
 
 # PGXS tracks no header dependencies here: rebuild everything when one changes.

@@ -116,8 +116,7 @@ pgm_apply_folder(const char *dir, const PgmPlanOptions *opts,
 		double		ms;
 
 		ms = pgm_exec_migration(scripts[k], &run_hints);
-		pgm_history_batch_add(&batch, file->version, file->name,
-							  file->filename, file->checksum, ms);
+		pgm_history_batch_add(&batch, file, ms);
 		pgm_plan_applied(plan, file->version);
 		if (emit != NULL)
 			emit(file->version, file->name, ms, arg);

@@ -47,6 +47,7 @@
 #include "parser/parser.h"
 #include "pgstat.h"
 #include "plan.h"
+#include "safe_sql.h"
 #include "portability/instr_time.h"
 #include "apply_worker.h"
 #include "script.h"
@@ -151,7 +152,7 @@ record_failure(RunState *rs, PgmFile *file, ErrorData *edata)
 	pgm_unit_begin();
 	pgm_history_writer_init(&writer, rs->opts->dir, rs->opts->applied_by);
 	pgm_history_record(&writer, PGM_HIST_FAILED, file->version, file->name,
-					   file->filename, file->checksum, -1, line);
+					   file, -1, line);
 	pgm_track_failed(&rs->plan->tracked, file->version);
 	pgm_unit_end();
 
@@ -185,7 +186,7 @@ record_applied(RunState *rs, PgmFile *file, double ms)
 
 	pgm_history_writer_init(&writer, rs->opts->dir, rs->opts->applied_by);
 	pgm_history_record(&writer, PGM_HIST_APPLIED, file->version, file->name,
-					   file->filename, file->checksum, ms, NULL);
+					   file, ms, NULL);
 	pgm_plan_applied(rs->plan, file->version);
 	pgm_plan_track_flush(rs->plan);
 }
@@ -277,11 +278,14 @@ progress_done(RunState *rs, PgmFile *file)
 	Datum		values[2];
 	volatile int done = 0;
 
+	int			nestlevel;
+
 	pgm_unit_begin();
+	nestlevel = pgm_safe_sql_begin();
 	values[0] = Int64GetDatum(file->version);
 	values[1] = CStringGetTextDatum(file->checksum);
 	if (SPI_execute_with_args("SELECT statements_done FROM pgmigrate.progress "
-							  "WHERE version = $1 AND checksum = $2",
+							  "WHERE version = $1 AND direction = 'up' AND checksum = $2",
 							  2, types, values, NULL, false, 0) == SPI_OK_SELECT &&
 		SPI_processed == 1)
 	{
@@ -290,6 +294,7 @@ progress_done(RunState *rs, PgmFile *file)
 		done = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
 										   SPI_tuptable->tupdesc, 1, &isnull));
 	}
+	pgm_safe_sql_end(nestlevel);
 	pgm_unit_end();
 	return done;
 }
@@ -299,18 +304,21 @@ progress_set(RunState *rs, PgmFile *file, int done)
 {
 	Oid			types[3] = {INT8OID, TEXTOID, INT4OID};
 	Datum		values[3];
+	int			nestlevel;
 
 	pgm_unit_begin();
+	nestlevel = pgm_safe_sql_begin();
 	values[0] = Int64GetDatum(file->version);
 	values[1] = CStringGetTextDatum(file->checksum);
 	values[2] = Int32GetDatum(done);
 	if (SPI_execute_with_args("INSERT INTO pgmigrate.progress (version, checksum, statements_done) "
-							  "VALUES ($1, $2, $3) ON CONFLICT (version) DO UPDATE "
+							  "VALUES ($1, $2, $3) ON CONFLICT (version, direction) DO UPDATE "
 							  "SET checksum = EXCLUDED.checksum, "
 							  "statements_done = EXCLUDED.statements_done, "
 							  "updated_at = pg_catalog.clock_timestamp()",
 							  3, types, values, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "recording progress failed");
+	pgm_safe_sql_end(nestlevel);
 	pgm_unit_end();
 }
 
@@ -339,9 +347,10 @@ invalid_index_left(RunState *rs, Node *parsetree)
 							  "FROM pg_catalog.pg_class c "
 							  "JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid "
 							  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-							  "WHERE c.relname = $1 AND NOT i.indisvalid "
+							  "WHERE c.relname OPERATOR(pg_catalog.=) $1::pg_catalog.name "
+							  "AND NOT i.indisvalid "
 							  "AND ($2 IS NULL AND pg_catalog.pg_table_is_visible(c.oid) "
-							  "     OR n.nspname = $2)",
+							  "     OR n.nspname OPERATOR(pg_catalog.=) $2::pg_catalog.name)",
 							  2, types, values, nulls, false, 1) == SPI_OK_SELECT &&
 		SPI_processed == 1)
 	{
@@ -470,12 +479,15 @@ run_no_transaction(RunState *rs, PgmScript *script)
 	{
 		Oid			types[1] = {INT8OID};
 		Datum		values[1];
+		int			nestlevel;
 
 		pgm_unit_begin();
 		record_applied(rs, file, INSTR_TIME_GET_MILLISEC(elapsed));
 		values[0] = Int64GetDatum(file->version);
-		(void) SPI_execute_with_args("DELETE FROM pgmigrate.progress WHERE version = $1",
+		nestlevel = pgm_safe_sql_begin();
+		(void) SPI_execute_with_args("DELETE FROM pgmigrate.progress WHERE version = $1 AND direction = 'up'",
 									 1, types, values, NULL, false, 0);
+		pgm_safe_sql_end(nestlevel);
 		pgm_unit_end();
 	}
 	PG_CATCH();

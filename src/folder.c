@@ -3,8 +3,10 @@
  * folder.c
  *	  Scan a migration folder and read its files.
  *
- * A folder is scanned once per call: names are classified (names.c),
- * sorted by version and checked for duplicates before anything is read.
+ * A folder is listed once per call: its format (format.h) classifies the
+ * names, sorts them by version and checks for duplicates before anything
+ * is read.  This file does the I/O: listing, reading, checksums and the
+ * folder's fingerprint.
  * Files are then read whole, once, into memory; the checksum and the
  * executed SQL come from the same bytes, so a file edited during a call
  * cannot be applied in a form other than the one recorded.
@@ -27,7 +29,7 @@
 #include "folder.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
-#include "names.h"
+#include "format.h"
 #include "policy.h"
 #include "storage/fd.h"
 #include "textpos.h"
@@ -54,17 +56,6 @@ pgm_folder_init(void)
 							NULL, NULL, NULL);
 }
 
-static int
-compare_files(const void *a, const void *b)
-{
-	const PgmFile *fa = (const PgmFile *) a;
-	const PgmFile *fb = (const PgmFile *) b;
-
-	if (fa->version != fb->version)
-		return fa->version < fb->version ? -1 : 1;
-	return strcmp(fa->filename, fb->filename);
-}
-
 static List *
 check_folder(const char *path)
 {
@@ -87,58 +78,16 @@ check_folder(const char *path)
 	return allowed;
 }
 
-/*
- * Rejects two files with one version.  In collect mode the later file is
- * reported and dropped so that checking can go on; returns the new count.
- */
-static int
-check_duplicates(PgmFile *files, int n, bool down, const char *path, List **problems)
-{
-	int			i;
-	int			kept = n > 0 ? 1 : 0;
-
-	for (i = 1; i < n; i++)
-	{
-		if (files[i].version != files[kept - 1].version)
-		{
-			files[kept++] = files[i];
-			continue;
-		}
-		if (problems == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_DUPLICATE_OBJECT),
-					 errmsg("duplicate migration version " INT64_FORMAT " in folder \"%s\"",
-							files[i].version, path),
-					 errdetail("Files \"%s\" and \"%s\" both have version " INT64_FORMAT ".",
-							   files[kept - 1].filename, files[i].filename, files[i].version),
-					 errhint("Give each %s migration its own version number.", down ? "down" : "up")));
-		pgm_problem_add(problems, files[i].filename, true, files[i].version, "error",
-						psprintf("duplicate migration version " INT64_FORMAT ": also used by \"%s\"",
-								 files[i].version, files[kept - 1].filename));
-	}
-	return kept;
-}
-
 PgmFolder *
 pgm_folder_scan(const char *path, List **problems)
 {
-	List	   *allowed;
+	List	   *allowed = check_folder(path);
 	PgmFolder  *folder;
+	PgmListing	listing;
 	DIR		   *dir;
 	struct dirent *de;
-	int			cap = 64;
-	int			nup = 0;
-	int			ndown = 0;
-	PgmFile    *ups;
-	PgmFile    *downs;
-	int			i;
-	int			j;
 
-	allowed = check_folder(path);
-
-	ups = palloc(sizeof(PgmFile) * cap);
-	downs = palloc(sizeof(PgmFile) * cap);
-
+	pgm_listing_init(&listing, pgm_format(), path, problems);
 	dir = AllocateDir(path);
 	if (dir == NULL)
 		ereport(ERROR,
@@ -148,99 +97,16 @@ pgm_folder_scan(const char *path, List **problems)
 				 errhint("Check that the server's operating system user may list the folder.")));
 	while ((de = ReadDir(dir, path)) != NULL)
 	{
-		size_t		len = strlen(de->d_name);
-		PgmName		pn = pgm_parse_name(de->d_name, len);
-		PgmFile    *f;
-
 		CHECK_FOR_INTERRUPTS();
-		switch (pn.kind)
-		{
-			case PGM_NAME_IGNORED:
-				continue;
-			case PGM_NAME_INVALID:
-			case PGM_NAME_NEGATIVE:
-			case PGM_NAME_OVERFLOW:
-				if (problems != NULL)
-				{
-					pgm_problem_add(problems, de->d_name, false, 0, "error",
-									psprintf("invalid migration file name: %s",
-											 pgm_name_problem(pn.kind)));
-					continue;
-				}
-				else
-				{
-					char	   *name = pstrdup(de->d_name);
-
-					FreeDir(dir);
-					ereport(ERROR,
-							(errcode(pn.kind == PGM_NAME_INVALID ? ERRCODE_INVALID_NAME :
-									 ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-							 errmsg("invalid migration file name \"%s\"", name),
-							 errdetail("Migration file \"%s\": %s", name, pgm_name_problem(pn.kind)),
-							 errhint("Rename the file, or move it out of folder \"%s\".", path)));
-				}
-				break;
-			case PGM_NAME_UP:
-			case PGM_NAME_DOWN:
-				break;
-		}
-
-		if (nup == cap || ndown == cap)
-		{
-			cap *= 2;
-			ups = repalloc(ups, sizeof(PgmFile) * cap);
-			downs = repalloc(downs, sizeof(PgmFile) * cap);
-		}
-		f = (pn.kind == PGM_NAME_UP) ? &ups[nup++] : &downs[ndown++];
-		memset(f, 0, sizeof(PgmFile));
-		f->version = pn.version;
-		f->filename = pstrdup(de->d_name);
-		f->name = pnstrdup(de->d_name + pn.desc_start, pn.desc_len);
+		pgm_listing_add(&listing, de->d_name);
 	}
 	FreeDir(dir);
-
-	qsort(ups, nup, sizeof(PgmFile), compare_files);
-	qsort(downs, ndown, sizeof(PgmFile), compare_files);
-	nup = check_duplicates(ups, nup, false, path, problems);
-	ndown = check_duplicates(downs, ndown, true, path, problems);
-
-	/* both lists are sorted: attach each down file to its up file */
-	for (i = 0, j = 0; i < nup && j < ndown;)
-	{
-		if (ups[i].version < downs[j].version)
-			i++;
-		else if (ups[i].version > downs[j].version)
-			j++;
-		else
-			ups[i++].down_filename = downs[j++].filename;
-	}
 
 	folder = palloc0(sizeof(PgmFolder));
 	folder->path = pstrdup(path);
 	folder->allowed = allowed;
-	folder->nfiles = nup;
-	folder->files = ups;
+	folder->files = pgm_listing_finish(&listing, &folder->nfiles);
 	return folder;
-}
-
-PgmFile *
-pgm_folder_find(PgmFolder *folder, int64 version)
-{
-	int			lo = 0;
-	int			hi = folder->nfiles - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (folder->files[mid].version == version)
-			return &folder->files[mid];
-		if (folder->files[mid].version < version)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return NULL;
 }
 
 /* Refuses bytes that the server could not take as query text. */
@@ -386,7 +252,7 @@ pgm_folder_signature(const char *path, uint64 *signature)
 		char	   *file;
 		uint64		entry[3];
 
-		if (pgm_parse_name(de->d_name, len).kind == PGM_NAME_IGNORED)
+		if (pgm_format()->classify(de->d_name, len).kind == PGM_NAME_IGNORED)
 			continue;
 		file = psprintf("%s/%s", path, de->d_name);
 		memset(entry, 0, sizeof(entry));

@@ -16,12 +16,28 @@
 
 #define PGM_CHECKSUM_LEN 64		/* hex SHA-256 */
 
+/*
+ * Where one direction of a migration is: a file of the folder (a path
+ * relative to it, for formats with a folder per migration), or the byte
+ * range [start, end) of one, for formats that keep both directions in one
+ * file; end 0 means to the end of the file.  filename NULL: none.
+ */
+typedef struct PgmSource
+{
+	char	   *filename;
+	size_t		start;
+	size_t		end;
+} PgmSource;
+
+/* One migration of a folder. */
 typedef struct PgmFile
 {
-	int64		version;
+	int64		version;		/* ordering key */
+	char	   *version_text;	/* the version as written in the name */
 	char	   *name;			/* description part of the file name */
-	char	   *filename;		/* the .up.sql file, inside the folder */
-	char	   *down_filename;	/* matching .down.sql, or NULL */
+	char	   *filename;		/* the up source's file, for messages */
+	PgmSource	up;
+	PgmSource	down;			/* down.filename NULL: no down migration */
 
 	/* set by pgm_file_load */
 	bool		loaded;
@@ -46,9 +62,6 @@ extern void pgm_folder_init(void);
  * added to *problems (a List of PgmProblem) and the file is left out.
  */
 extern PgmFolder *pgm_folder_scan(const char *path, List **problems);
-
-/* Binary search by version; NULL if absent. */
-extern PgmFile *pgm_folder_find(PgmFolder *folder, int64 version);
 
 /*
  * Reads a file once, checks its size and encoding and computes its checksum.

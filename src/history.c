@@ -128,26 +128,26 @@ pgm_history_writer_init(PgmHistoryWriter *w, const char *directory, const char *
 
 void
 pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
-				   const char *name, const char *filename,
-				   const char *checksum, double duration_ms, const char *error)
+				   const char *name, const PgmFile *file,
+				   double duration_ms, const char *error)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	Datum		values[9];
-	char		nulls[9];
+	Datum		values[10];
+	char		nulls[10];
 	int			nestlevel = pgm_safe_sql_begin();
 	int			rc;
 
 	if (w->insert_plan == NULL)
 	{
-		Oid			argtypes[9] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-		TEXTOID, FLOAT8OID, TEXTOID, TEXTOID};
+		Oid			argtypes[10] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTOID, FLOAT8OID, TEXTOID, TEXTOID, TEXTOID};
 
 		w->insert_plan = SPI_prepare("INSERT INTO pgmigrate.history "
 									 "(version, name, file, directory, checksum, state, duration_ms, "
-									 "applied_by, error) "
+									 "applied_by, error, version_text) "
 									 "VALUES ($1, $2, $3, $4, $5, $6, $7, "
-									 "COALESCE($8::name, CURRENT_USER), $9)",
-									 9, argtypes);
+									 "COALESCE($8::name, CURRENT_USER), $9, $10)",
+									 10, argtypes);
 		if (w->insert_plan == NULL)
 			elog(ERROR, "preparing history insert failed: %s",
 				 SPI_result_code_string(SPI_result));
@@ -156,11 +156,11 @@ pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(version);
 	values[1] = CStringGetTextDatum(name);
-	values[2] = filename ? CStringGetTextDatum(filename) : (Datum) 0;
-	nulls[2] = filename ? ' ' : 'n';
+	values[2] = file ? CStringGetTextDatum(file->filename) : (Datum) 0;
+	nulls[2] = file ? ' ' : 'n';
 	values[3] = CStringGetTextDatum(w->directory);
-	values[4] = checksum ? CStringGetTextDatum(checksum) : (Datum) 0;
-	nulls[4] = checksum ? ' ' : 'n';
+	values[4] = file ? CStringGetTextDatum(file->checksum) : (Datum) 0;
+	nulls[4] = file ? ' ' : 'n';
 	values[5] = CStringGetTextDatum(state);
 	values[6] = Float8GetDatum(duration_ms);
 	nulls[6] = duration_ms < 0 ? 'n' : ' ';
@@ -168,6 +168,8 @@ pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
 	nulls[7] = w->applied_by ? ' ' : 'n';
 	values[8] = error ? CStringGetTextDatum(error) : (Datum) 0;
 	nulls[8] = error ? ' ' : 'n';
+	values[9] = file ? CStringGetTextDatum(file->version_text) : (Datum) 0;
+	nulls[9] = file ? ' ' : 'n';
 
 	rc = SPI_execute_plan(w->insert_plan, values, nulls, false, 0);
 	pgm_spi_check(rc, SPI_OK_INSERT, "recording migration history");
@@ -176,8 +178,7 @@ pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
 }
 
 void
-pgm_history_batch_add(PgmHistoryBatch *batch, int64 version, const char *name,
-					  const char *filename, const char *checksum, double duration_ms)
+pgm_history_batch_add(PgmHistoryBatch *batch, const PgmFile *file, double duration_ms)
 {
 	if (batch->n == batch->cap)
 	{
@@ -186,6 +187,7 @@ pgm_history_batch_add(PgmHistoryBatch *batch, int64 version, const char *name,
 		if (batch->cap == 0)
 		{
 			batch->versions = palloc(sizeof(Datum) * cap);
+			batch->version_texts = palloc(sizeof(Datum) * cap);
 			batch->names = palloc(sizeof(Datum) * cap);
 			batch->files = palloc(sizeof(Datum) * cap);
 			batch->checksums = palloc(sizeof(Datum) * cap);
@@ -195,6 +197,7 @@ pgm_history_batch_add(PgmHistoryBatch *batch, int64 version, const char *name,
 		else
 		{
 			batch->versions = repalloc(batch->versions, sizeof(Datum) * cap);
+			batch->version_texts = repalloc(batch->version_texts, sizeof(Datum) * cap);
 			batch->names = repalloc(batch->names, sizeof(Datum) * cap);
 			batch->files = repalloc(batch->files, sizeof(Datum) * cap);
 			batch->checksums = repalloc(batch->checksums, sizeof(Datum) * cap);
@@ -203,10 +206,11 @@ pgm_history_batch_add(PgmHistoryBatch *batch, int64 version, const char *name,
 		}
 		batch->cap = cap;
 	}
-	batch->versions[batch->n] = Int64GetDatum(version);
-	batch->names[batch->n] = CStringGetTextDatum(name);
-	batch->files[batch->n] = CStringGetTextDatum(filename);
-	batch->checksums[batch->n] = CStringGetTextDatum(checksum);
+	batch->versions[batch->n] = Int64GetDatum(file->version);
+	batch->version_texts[batch->n] = CStringGetTextDatum(file->version_text);
+	batch->names[batch->n] = CStringGetTextDatum(file->name);
+	batch->files[batch->n] = CStringGetTextDatum(file->filename);
+	batch->checksums[batch->n] = CStringGetTextDatum(file->checksum);
 	batch->durations[batch->n] = Float8GetDatum(duration_ms);
 	batch->times[batch->n] = TimestampTzGetDatum(GetCurrentTimestamp());
 	batch->n++;
@@ -216,10 +220,10 @@ void
 pgm_history_batch_flush(PgmHistoryWriter *w, PgmHistoryBatch *batch)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	Oid			types[8] = {INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-	FLOAT8ARRAYOID, TIMESTAMPTZARRAYOID, TEXTOID, TEXTOID};
-	Datum		values[8];
-	char		nulls[8];
+	Oid			types[9] = {INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	FLOAT8ARRAYOID, TIMESTAMPTZARRAYOID, TEXTOID, TEXTOID, TEXTARRAYOID};
+	Datum		values[9];
+	char		nulls[9];
 	int			nestlevel;
 	int			rc;
 
@@ -238,16 +242,17 @@ pgm_history_batch_flush(PgmHistoryWriter *w, PgmHistoryBatch *batch)
 	values[6] = CStringGetTextDatum(w->directory);
 	values[7] = w->applied_by ? CStringGetTextDatum(w->applied_by) : (Datum) 0;
 	nulls[7] = w->applied_by ? ' ' : 'n';
+	values[8] = PointerGetDatum(construct_array(batch->version_texts, batch->n, TEXTOID, -1, false, TYPALIGN_INT));
 
 	nestlevel = pgm_safe_sql_begin();
 	rc = SPI_execute_with_args("INSERT INTO pgmigrate.history "
 							   "(version, name, file, directory, checksum, state, applied_at, "
-							   "duration_ms, applied_by) "
+							   "duration_ms, applied_by, version_text) "
 							   "SELECT u.v, u.n, u.f, $7, u.c, 'applied', u.t, u.d, "
-							   "COALESCE($8::name, CURRENT_USER) "
-							   "FROM unnest($1, $2, $3, $4, $5, $6) WITH ORDINALITY "
-							   "AS u(v, n, f, c, d, t, o) ORDER BY u.o",
-							   8, types, values, nulls, false, 0);
+							   "COALESCE($8::name, CURRENT_USER), u.vt "
+							   "FROM unnest($1, $2, $3, $4, $5, $6, $9) WITH ORDINALITY "
+							   "AS u(v, n, f, c, d, t, vt, o) ORDER BY u.o",
+							   9, types, values, nulls, false, 0);
 	pgm_spi_check(rc, SPI_OK_INSERT, "recording migration history");
 	pgm_safe_sql_end(nestlevel);
 	MemoryContextSwitchTo(caller);

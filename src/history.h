@@ -13,6 +13,7 @@
 
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
+#include "folder.h"
 
 /* Values of pgmigrate.history.state */
 #define PGM_HIST_APPLIED	"applied"
@@ -58,10 +59,14 @@ extern char *pgm_history_last_directory(void);
 
 extern void pgm_history_writer_init(PgmHistoryWriter *w, const char *directory,
 									const char *applied_by);
+/*
+ * One history row.  file (NULL when the file is gone) gives the file name,
+ * the checksum and the version as written; duration_ms < 0 and error NULL
+ * are recorded as NULL.
+ */
 extern void pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
-							   const char *name, const char *filename,
-							   const char *checksum, double duration_ms,
-							   const char *error);
+							   const char *name, const PgmFile *file,
+							   double duration_ms, const char *error);
 
 /*
  * "applied" rows collected during one migrate_apply call and written with
@@ -73,6 +78,7 @@ typedef struct PgmHistoryBatch
 	int			n;
 	int			cap;
 	Datum	   *versions;
+	Datum	   *version_texts;
 	Datum	   *names;
 	Datum	   *files;
 	Datum	   *checksums;
@@ -80,8 +86,7 @@ typedef struct PgmHistoryBatch
 	Datum	   *times;
 } PgmHistoryBatch;
 
-extern void pgm_history_batch_add(PgmHistoryBatch *batch, int64 version, const char *name,
-								  const char *filename, const char *checksum,
+extern void pgm_history_batch_add(PgmHistoryBatch *batch, const PgmFile *file,
 								  double duration_ms);
 extern void pgm_history_batch_flush(PgmHistoryWriter *w, PgmHistoryBatch *batch);
 

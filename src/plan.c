@@ -327,11 +327,10 @@ pgm_plan_record_adoption(PgmPlan *plan, PgmHistoryWriter *writer)
 
 		if (item->adopt == PGM_ADOPT_BASELINE)
 			pgm_history_record(writer, PGM_HIST_BASELINED, item->version,
-							   item->name, item->file->filename, item->file->checksum, -1, NULL);
+							   item->name, item->file, -1, NULL);
 		else if (item->adopt == PGM_ADOPT_REVERT)
 			pgm_history_record(writer, PGM_HIST_REVERTED, item->version,
-							   item->name, item->file ? item->file->filename : NULL,
-							   item->file ? item->file->checksum : NULL, -1, NULL);
+							   item->name, item->file, -1, NULL);
 	}
 }
 

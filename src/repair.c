@@ -42,14 +42,13 @@ pgm_repair_folder(const char *dir, PgmRepairCallback emit, void *arg)
 		if (item->state == PGM_STATE_MODIFIED)
 		{
 			pgm_history_record(&writer, PGM_HIST_REPAIRED, item->version, item->name,
-							   item->file->filename, item->file->checksum, -1, NULL);
+							   item->file, -1, NULL);
 			emit(item->version, item->name, "checksum realigned", arg);
 		}
 		else if (item->hist != NULL && strcmp(item->hist->state, PGM_HIST_FAILED) == 0)
 		{
 			pgm_history_record(&writer, PGM_HIST_CLEARED, item->version, item->name,
-							   item->file ? item->file->filename : NULL,
-							   item->file ? item->file->checksum : NULL, -1, NULL);
+							   item->file, -1, NULL);
 			emit(item->version, item->name, "failed attempt cleared", arg);
 		}
 	}

@@ -92,7 +92,7 @@ write_migration($dir, '4_unique.up.sql',
 	"-- pg_migrate:no-transaction\nCREATE TABLE dup_marker (id int);\n"
 	  . "CREATE UNIQUE INDEX CONCURRENTLY big_v_key ON big (id, v);\n");
 $node->safe_psql('postgres', "INSERT INTO pgmigrate.progress VALUES (4, (SELECT checksum FROM migrate_status() WHERE version = 4), 1)"
-	. " ON CONFLICT (version) DO UPDATE SET checksum = EXCLUDED.checksum");
+	. " ON CONFLICT (version, direction) DO UPDATE SET checksum = EXCLUDED.checksum");
 $job = $node->safe_psql('postgres', "SELECT migrate_apply_async('$dir')");
 ok($node->poll_query_until('postgres', "SELECT state FROM migrate_jobs WHERE job_id = $job", 'succeeded'),
 	'the fixed file applies');

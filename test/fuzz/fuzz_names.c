@@ -2,7 +2,8 @@
  *
  * fuzz_names.c
  *	  libFuzzer harness for the plain-C parsers: migration file names
- *	  (src/names.c) and text positions (src/textpos.c).
+ *	  (src/format_golang.c), text positions (src/textpos.c) and first-line
+ *	  markers (src/directives.c).
  *
  * Every input is fed, byte for byte, to pgm_parse_name and to the textpos
  * functions with several start/end/offset choices (some fixed, some taken
@@ -26,7 +27,7 @@
 #include <string.h>
 
 #include "directives.h"
-#include "names.h"
+#include "format_golang.h"
 #include "textpos.h"
 
 #if defined(__has_feature)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make fuzz`: libFuzzer over the plain-C parsers (src/names.c, src/textpos.c)
+# `make fuzz`: libFuzzer over the plain-C parsers (src/format_golang.c, src/textpos.c)
 # for FUZZ_SECONDS seconds (default 60).
 #
 # Installs clang and the libFuzzer runtime from Debian's packages when they
@@ -91,7 +91,7 @@ fi
 # ---- build
 echo "pg_migrate fuzz: building $bin with $("$CC" --version | head -n 1)"
 "$CC" "${flags[@]}" -Wall -Wextra -o "$bin" \
-	$fuzz/fuzz_names.c src/names.c src/textpos.c src/directives.c || exit 1
+	$fuzz/fuzz_names.c src/format_golang.c src/textpos.c src/directives.c || exit 1
 
 # ---- corpus
 mkdir -p "$work" "$crashes" || exit 1

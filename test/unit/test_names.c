@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * test_names.c
- *	  Unit tests of the plain-C parts: file names (names.c) and text
- *	  positions (textpos.c).  No server needed.
+ *	  Unit tests of the plain-C parts: file names (format_golang.c), text
+ *	  positions (textpos.c) and first-line markers (directives.c).  No
+ *	  server needed.
  *
  * IDENTIFICATION
  *	  test/unit/test_names.c
@@ -13,7 +14,7 @@
 #include <string.h>
 
 #include "directives.h"
-#include "names.h"
+#include "format_golang.h"
 #include "textpos.h"
 
 static int	passed;

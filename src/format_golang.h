@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * names.h
+ * format_golang.h
  *	  Migration file names: which files are migrations and what their
  *	  names say (version, description, direction).
  *
@@ -8,12 +8,12 @@
  * without a running server (test/unit, test/fuzz).
  *
  * IDENTIFICATION
- *	  src/names.h
+ *	  src/format_golang.h
  *
  *-------------------------------------------------------------------------
  */
-#ifndef PGM_NAMES_H
-#define PGM_NAMES_H
+#ifndef PGM_FORMAT_GOLANG_H
+#define PGM_FORMAT_GOLANG_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -45,4 +45,4 @@ extern PgmName pgm_parse_name(const char *filename, size_t len);
 /* A one-sentence reason for PGM_NAME_INVALID/NEGATIVE/OVERFLOW names. */
 extern const char *pgm_name_problem(PgmNameKind kind);
 
-#endif							/* PGM_NAMES_H */
+#endif							/* PGM_FORMAT_GOLANG_H */

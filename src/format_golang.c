@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
- * names.c
- *	  Parse migration file names.
+ * format_golang.c
+ *	  golang-migrate's folder format: parse migration file names.
  *
  * golang-migrate, Encore and ent/Atlas name files
  * "<version>_<description>.up.sql" and "<version>_<description>.down.sql";
@@ -16,11 +16,11 @@
  * test/fuzz as is.
  *
  * IDENTIFICATION
- *	  src/names.c
+ *	  src/format_golang.c
  *
  *-------------------------------------------------------------------------
  */
-#include "names.h"
+#include "format_golang.h"
 
 #include <string.h>
 
