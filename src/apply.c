@@ -57,10 +57,11 @@ refuse_no_transaction(PgmScript *script)
 			(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 			 errmsg("migration file \"%s\" cannot run inside a transaction block",
 					script->file->filename),
-			 errdetail("Migration file \"%s\", line %d: %s. migrate_apply runs inside the caller's transaction.",
-					   script->file->filename, script->no_transaction_line,
+			 errdetail("It holds %s; migrate_apply runs inside the caller's transaction.",
 					   script->no_transaction_reason),
-			 errhint("Apply the folder with migrate_apply_async(), whose background worker runs such files statement by statement outside a transaction block.")));
+			 errhint("Apply the folder with migrate_apply_async(), whose background worker runs such files statement by statement outside a transaction block."),
+			 errcontext("migration file \"%s\", line %d",
+						script->file->filename, script->no_transaction_line)));
 }
 
 void

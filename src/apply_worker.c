@@ -462,8 +462,11 @@ run_no_transaction(RunState *rs, PgmScript *script)
 			{
 				leftover = invalid_index_left(rs, script->stmts[i].parsetree);
 				if (leftover != NULL)
-					edata->detail = psprintf("%s\nThe failed build left index %s INVALID; it is dropped before the retry.",
-											 edata->detail, leftover);
+					edata->detail = edata->detail ?
+						psprintf("%s\nThe failed build left index %s INVALID; it is dropped before the retry.",
+								 edata->detail, leftover) :
+						psprintf("The failed build left index %s INVALID; it is dropped before the retry.",
+								 leftover);
 			}
 			if (!handle_failure(rs, file, edata, attempt))
 				return false;

@@ -78,23 +78,18 @@ pgm_decorate_error(PgmScript *script, int stmt, ErrorData *edata, bool positions
 				   const PgmFailHints *hints)
 {
 	PgmFile    *file = script->file;
-	StringInfoData detail;
 	StringInfoData context;
 	char	   *inner_context = edata->context;
-	int			line = 0;
-	int			column = 0;
 
-	initStringInfo(&detail);
 	initStringInfo(&context);
-	if (edata->detail != NULL)
-		appendStringInfo(&detail, "%s\n", edata->detail);
-
 	if (stmt >= 0)
 	{
 		PgmStatement *st = &script->stmts[stmt];
 		int			offset = st->start;
 		int			len = st->end - st->start;
 		char	   *sql = pgm_statement_text(script, stmt);
+		int			line;
+		int			column;
 
 		if (positions_in_file)
 		{
@@ -111,26 +106,23 @@ pgm_decorate_error(PgmScript *script, int stmt, ErrorData *edata, bool positions
 		pgm_script_position(file, offset, &line, &column);
 		inner_context = strip_spi_context(edata->context, sql);
 
-		appendStringInfo(&detail, "Migration file \"%s\", line %d, column %d.",
-						 file->filename, line, column);
 		if (inner_context != NULL)
 			appendStringInfo(&context, "%s\n", inner_context);
-		appendStringInfo(&context, "migration file \"%s\" line %d: %s",
-						 file->filename, st->line, pgm_statement_excerpt(script, stmt));
+		appendStringInfo(&context, "migration file \"%s\", line %d, column %d: %s",
+						 file->filename, line, column, pgm_statement_excerpt(script, stmt));
 	}
 	else
 	{
-		appendStringInfo(&detail, "Migration file \"%s\".", file->filename);
 		if (inner_context != NULL)
 			appendStringInfo(&context, "%s\n", inner_context);
 		appendStringInfo(&context, "migration file \"%s\"", file->filename);
 	}
 
 	/*
-	 * Keep the original SQLSTATE, message and source location; positions
-	 * referred to text the client never saw, so they are dropped.
+	 * Keep the original SQLSTATE, message, detail and source location; the
+	 * location in the file goes to the context, like PL/pgSQL's line.
+	 * Positions referred to text the client never saw, so they are dropped.
 	 */
-	edata->detail = detail.data;
 	edata->hint = pstrdup(migration_hint(edata, hints));
 	edata->context = context.data;
 	edata->cursorpos = 0;

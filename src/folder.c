@@ -26,6 +26,7 @@
 
 #include "common/hashfn.h"
 #include "compat.h"
+#include "errctx.h"
 #include "folder.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -73,7 +74,6 @@ check_folder(const char *path)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("migration folder \"%s\" is not a directory", path),
-				 errdetail("migrate_apply and migrate_status take the folder that holds the migration files."),
 				 errhint("Give the folder's path, not a file's.")));
 	return allowed;
 }
@@ -111,30 +111,32 @@ pgm_folder_scan(const char *path, List **problems)
 
 /* Refuses bytes that the server could not take as query text. */
 static void
-check_text(PgmFile *file)
+check_text(PgmFile *file, PgmFileContext *ctx)
 {
 	const char *nul = memchr(file->body, '\0', file->len);
 	int			valid;
 
 	if (nul != NULL)
+	{
+		pgm_errctx_at(ctx, pgm_line_at(file->body, nul - file->body), 0, NULL);
 		ereport(ERROR,
 				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
 				 errmsg("migration file \"%s\" contains a NUL byte", file->filename),
-				 errdetail("Migration file \"%s\", line %d.", file->filename,
-						   pgm_line_at(file->body, nul - file->body)),
 				 errhint("Migration files must be text; remove the NUL byte or save the file in the database encoding (%s).",
 						 GetDatabaseEncodingName())));
+	}
 
 	valid = pg_encoding_verifymbstr(GetDatabaseEncoding(), file->body, (int) file->len);
 	if (valid < (int) file->len)
+	{
+		pgm_errctx_at(ctx, pgm_line_at(file->body, valid), 0, NULL);
 		ereport(ERROR,
 				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
 				 errmsg("migration file \"%s\" is not valid %s", file->filename,
 						GetDatabaseEncodingName()),
-				 errdetail("Migration file \"%s\", line %d: invalid byte sequence 0x%02x.", file->filename,
-						   pgm_line_at(file->body, valid),
-						   (unsigned char) file->body[valid]),
+				 errdetail("Invalid byte sequence 0x%02x.", (unsigned char) file->body[valid]),
 				 errhint("Save the file in the database encoding (%s).", GetDatabaseEncodingName())));
+	}
 }
 
 static void
@@ -157,7 +159,9 @@ pgm_file_load(PgmFolder *folder, PgmFile *file)
 	size_t		max_size = Min((size_t) pgm_max_file_size_kb * 1024, MaxAllocSize - 1);
 	size_t		done = 0;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	PgmFileContext ctx;
 
+	pgm_errctx_push(&ctx, file->filename);
 	pgm_check_file(folder->allowed, folder->path, file->filename, path);
 
 	/* O_NONBLOCK: opening a FIFO must not block; fstat then refuses it */
@@ -173,16 +177,15 @@ pgm_file_load(PgmFolder *folder, PgmFile *file)
 		ereport(ERROR,
 				(errcode_for_file_access(),
 				 errmsg("could not stat migration file \"%s\": %m", file->filename),
-				 errdetail("The file is in folder \"%s\".", folder->path),
-				 errhint("Check the file on the database server.")));
+				 errdetail("The file is in folder \"%s\".", folder->path)));
 	if (!S_ISREG(st.st_mode))
 		not_regular(folder, file);
 	if ((size_t) st.st_size > max_size)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("migration file \"%s\" is too large", file->filename),
-				 errdetail("Migration file \"%s\" has %lld bytes; pg_migrate.max_file_size allows %zu.",
-						   file->filename, (long long) st.st_size, max_size),
+				 errdetail("The file has %lld bytes; pg_migrate.max_file_size allows %zu.",
+						   (long long) st.st_size, max_size),
 				 errhint("Split the migration into smaller files, or raise pg_migrate.max_file_size.")));
 
 	/*
@@ -202,15 +205,15 @@ pgm_file_load(PgmFolder *folder, PgmFile *file)
 			ereport(ERROR,
 					(errcode_for_file_access(),
 					 errmsg("could not read migration file \"%s\": %m", file->filename),
-					 errdetail("The file is in folder \"%s\".", folder->path),
-					 errhint("Check the file on the database server.")));
+					 errdetail("The file is in folder \"%s\".", folder->path)));
 		done += n;
 		if (done > file->len || (n == 0 && done < file->len))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("migration file \"%s\" changed while it was read", file->filename),
-					 errdetail("Migration file \"%s\" had %zu bytes when it was opened and %s while it was read.",
-							   file->filename, file->len, done > file->len ? "more" : "fewer"),
+					 done > file->len ?
+					 errdetail("The file had %zu bytes when it was opened and more while it was read.", file->len) :
+					 errdetail("The file had %zu bytes when it was opened and fewer while it was read.", file->len),
 					 errhint("Do not change migration files while they are being applied.")));
 		if (n == 0 || (done == file->len && (size_t) n < want))
 			break;
@@ -218,13 +221,14 @@ pgm_file_load(PgmFolder *folder, PgmFile *file)
 	CloseTransientFile(fd);
 	file->body[file->len] = '\0';
 
-	check_text(file);
+	check_text(file, &ctx);
 
 	pgm_sha256((const uint8 *) file->body, file->len, digest);
 	hex_encode((const char *) digest, PG_SHA256_DIGEST_LENGTH, file->checksum);
 	file->checksum[PGM_CHECKSUM_LEN] = '\0';
 	file->loaded = true;
 	pfree(path);
+	pgm_errctx_pop(&ctx);
 }
 
 void

@@ -65,6 +65,7 @@ finding(List **findings, PgmScript *script, int i, const char *rule, int sqlstat
 	p->sqlstate = sqlstate;
 	p->hint = hint;
 	pgm_script_position(file, script->stmts[i].start, &p->line, &p->column);
+	p->excerpt = pgm_statement_excerpt(script, i);
 	return p;
 }
 
@@ -117,9 +118,9 @@ pgm_lint_enforce(PgmScript *script)
 		ereport(ERROR,
 				(errcode(p->sqlstate),
 				 errmsg_internal("%s", p->problem),
-				 errdetail("Migration file \"%s\", line %d, column %d.",
-						   p->file, p->line, p->column),
-				 errhint("%s", p->hint)));
+				 errhint("%s", p->hint),
+				 errcontext("migration file \"%s\", line %d, column %d: %s",
+							p->file, p->line, p->column, p->excerpt)));
 	}
 }
 

@@ -31,6 +31,7 @@ typedef struct PgmProblem
 	int			line;			/* 1-based, in the file */
 	int			column;
 	const char *hint;			/* the safe recipe */
+	char	   *excerpt;		/* the statement, on one line */
 } PgmProblem;
 
 /* Appends a problem to *problems and returns it, for lint fields. */

@@ -106,20 +106,20 @@ raise_parse_error(PgmFile *file, ErrorData *edata, const PgmFailHints *hints)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("COPY FROM STDIN is not supported in migration file \"%s\"", file->filename),
-				 errdetail("Migration file \"%s\", line %d, column %d.", file->filename, line, column),
-				 errhint("Migrations run inside the server, with no client to send data. Use INSERT statements, or COPY from a file on the server.")));
+				 errhint("Migrations run inside the server, with no client to send data. Use INSERT statements, or COPY from a file on the server."),
+				 errcontext("migration file \"%s\", line %d, column %d", file->filename, line, column)));
 	}
 
 	if (edata->cursorpos > 0 && file->body[offset] == '\\')
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR),
 				 errmsg("psql meta-command in migration file \"%s\"", file->filename),
-				 errdetail("Migration file \"%s\", line %d, column %d.", file->filename, line, column),
-				 errhint("Migration files are run by the server as plain SQL; psql meta-commands such as \\i, \\set and \\connect are not available there.")));
+				 errhint("Migration files are run by the server as plain SQL; psql meta-commands such as \\i, \\set and \\connect are not available there."),
+				 errcontext("migration file \"%s\", line %d, column %d", file->filename, line, column)));
 
 	/* keep the parser's SQLSTATE, message and location; add where */
-	edata->detail = psprintf("Migration file \"%s\", line %d, column %d.",
-							 file->filename, line, column);
+	edata->context = psprintf("migration file \"%s\", line %d, column %d",
+							  file->filename, line, column);
 	edata->hint = pstrdup(hints->fix);
 	edata->cursorpos = 0;
 	ThrowErrorData(edata);

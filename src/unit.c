@@ -17,6 +17,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "errctx.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "unit.h"
@@ -100,11 +101,5 @@ pgm_try_subxact(PgmTryFn fn, void *arg)
 char *
 pgm_error_line(ErrorData *edata)
 {
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "%s: %s", unpack_sql_state(edata->sqlerrcode), edata->message);
-	if (edata->detail)
-		appendStringInfo(&buf, " (%s)", edata->detail);
-	return buf.data;
+	return pgm_error_summary(edata, true);
 }

@@ -20,6 +20,7 @@
 
 #include "executor/spi.h"
 #include "folder.h"
+#include "errctx.h"
 #include "history.h"
 #include "lint.h"
 #include "plan.h"
@@ -59,9 +60,8 @@ check_file(PgmFolder *folder, PgmFile *file, List **problems)
 		return;
 	file->loaded = false;
 	file->body = NULL;
-	pgm_problem_add(problems, file->filename, true, file->version, "error",
-					edata->detail ? psprintf("%s. %s", edata->message, edata->detail) :
-					edata->message);
+	pgm_problem_add(problems, file->filename, true, file->version, PGM_SEVERITY_ERROR,
+					pgm_error_summary(edata, false));
 	FreeErrorData(edata);
 }
 

@@ -27,7 +27,7 @@ my ($ret, $out, $err) = $node->psql('postgres',
 	"SELECT count(*) FROM migrate_apply('$dir')", extra_params => [ '-v', 'VERBOSITY=verbose' ]);
 isnt($ret, 0, 'one call over the whole folder fails');
 like($err, qr/ERROR:  53200: out of shared memory/, 'the original error and SQLSTATE are kept');
-like($err, qr/DETAIL:  Migration file "\d+_table_\d+\.up\.sql", line 1, column 1\./,
+like($err, qr/CONTEXT:  migration file "\d+_table_\d+\.up\.sql", line 1, column 1: CREATE TABLE/,
 	'the detail names the file it reached');
 like($err, qr/max_locks_per_transaction = 10/, 'the hint names the setting and its value');
 like($err, qr/target/, 'the hint points to applying in steps');

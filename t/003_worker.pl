@@ -69,7 +69,7 @@ ok($node->poll_query_until('app',
 is($node->safe_psql('app', 'SELECT version, dirty FROM schema_migrations'), '5|t',
 	'schema_migrations is dirty at the failed version');
 like($node->safe_psql('app', 'SELECT error FROM pgmigrate.history WHERE version = 5'),
-	qr/^42P01: relation "nowhere" does not exist \(Migration file "5_broken.up.sql", line 2, column \d+\.\)/,
+	qr/^42P01: relation "nowhere" does not exist \(migration file "5_broken.up.sql", line 2, column \d+: /,
 	'the history keeps SQLSTATE, message, file and line');
 is($node->safe_psql('app', "SELECT state FROM migrate_status() WHERE version = 5"), 'failed',
 	'migrate_status shows failed');

@@ -31,7 +31,8 @@ write_migration($dir, '3_after.up.sql', "CREATE TABLE after_index (id int);\n");
 my ($ret, $out, $err) = $node->psql('postgres', "SELECT * FROM migrate_apply('$dir')");
 like($err, qr/migration file "2_index.up.sql" cannot run inside a transaction block/,
 	'migrate_apply refuses CREATE INDEX CONCURRENTLY');
-like($err, qr/line 2: CREATE INDEX CONCURRENTLY/, 'the refusal names the line and statement');
+like($err, qr/DETAIL:  It holds CREATE INDEX CONCURRENTLY/, 'the refusal names the statement');
+like($err, qr/CONTEXT:  migration file "2_index.up.sql", line 2/, 'and the file and line');
 like($err, qr/HINT:  Apply the folder with migrate_apply_async\(\)/, 'and points to migrate_apply_async');
 is($node->safe_psql('postgres', "SELECT to_regclass('big') IS NULL"), 't', 'nothing was applied');
 
@@ -82,7 +83,7 @@ ok($node->poll_query_until('postgres', "SELECT state FROM migrate_jobs WHERE job
 like($node->safe_psql('postgres', "SELECT error FROM migrate_jobs WHERE job_id = $job"),
 	qr/23505: could not create unique index "big_v_key"/, 'the job keeps the error');
 like($node->safe_psql('postgres', "SELECT error FROM pgmigrate.history WHERE version = 4"),
-	qr/Migration file "4_unique.up.sql", line 3.*left index public.big_v_key INVALID/s,
+	qr/left index public.big_v_key INVALID.*\(migration file "4_unique.up.sql", line 3, /s,
 	'the history names the file, line and the INVALID index');
 is($node->safe_psql('postgres', 'SELECT statements_done FROM pgmigrate.progress WHERE version = 4'),
 	'1', 'progress records the completed statement');
