@@ -33,11 +33,6 @@
 #include "utils/portal.h"
 #include "utils/snapmgr.h"
 
-#if PG_VERSION_NUM < 150000
-#define pg_analyze_and_rewrite_fixedparams(raw, sql, types, n, env) \
-	pg_analyze_and_rewrite((raw), (sql), (types), (n), (env))
-#endif
-
 void
 pgm_exec_toplevel(RawStmt *raw, const char *query_string, MemoryContext cxt)
 {

@@ -136,7 +136,6 @@ pgm_lint_needs_no_transaction(Node *parsetree)
 		case T_DropStmt:
 			return ((DropStmt *) parsetree)->concurrent ? "DROP INDEX CONCURRENTLY" : NULL;
 		case T_ReindexStmt:
-#if PG_VERSION_NUM >= 140000
 			foreach(lc, ((ReindexStmt *) parsetree)->params)
 			{
 				DefElem    *opt = (DefElem *) lfirst(lc);
@@ -147,9 +146,6 @@ pgm_lint_needs_no_transaction(Node *parsetree)
 			return ((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_SYSTEM ||
 				((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_DATABASE ?
 				"REINDEX SYSTEM or DATABASE" : NULL;
-#else
-			return ((ReindexStmt *) parsetree)->concurrent ? "REINDEX CONCURRENTLY" : NULL;
-#endif
 		case T_VacuumStmt:
 			return ((VacuumStmt *) parsetree)->is_vacuumcmd ? "VACUUM" : NULL;
 		case T_ClusterStmt:
@@ -165,7 +161,6 @@ pgm_lint_needs_no_transaction(Node *parsetree)
 		case T_DropTableSpaceStmt:
 			return "DROP TABLESPACE";
 		case T_AlterTableStmt:
-#if PG_VERSION_NUM >= 140000
 			foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
 			{
 				AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
@@ -174,7 +169,6 @@ pgm_lint_needs_no_transaction(Node *parsetree)
 					((PartitionCmd *) cmd->def)->concurrent)
 					return "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY";
 			}
-#endif
 			return NULL;
 		default:
 			return NULL;

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 
 #include "access/xlog.h"
+#include "catalog/pg_authid.h"
 #include "compat.h"
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
