@@ -21,7 +21,6 @@
  */
 #include "postgres.h"
 
-#include "commands/defrem.h"
 #include "lint.h"
 #include "nodes/parsenodes.h"
 
@@ -121,56 +120,5 @@ pgm_lint_enforce(PgmScript *script)
 				 errhint("%s", p->hint),
 				 errcontext("migration file \"%s\", line %d, column %d: %s",
 							p->file, p->line, p->column, p->excerpt)));
-	}
-}
-
-const char *
-pgm_lint_needs_no_transaction(Node *parsetree)
-{
-	ListCell   *lc;
-
-	switch (nodeTag(parsetree))
-	{
-		case T_IndexStmt:
-			return ((IndexStmt *) parsetree)->concurrent ? "CREATE INDEX CONCURRENTLY" : NULL;
-		case T_DropStmt:
-			return ((DropStmt *) parsetree)->concurrent ? "DROP INDEX CONCURRENTLY" : NULL;
-		case T_ReindexStmt:
-			foreach(lc, ((ReindexStmt *) parsetree)->params)
-			{
-				DefElem    *opt = (DefElem *) lfirst(lc);
-
-				if (strcmp(opt->defname, "concurrently") == 0 && defGetBoolean(opt))
-					return "REINDEX CONCURRENTLY";
-			}
-			return ((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_SYSTEM ||
-				((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_DATABASE ?
-				"REINDEX SYSTEM or DATABASE" : NULL;
-		case T_VacuumStmt:
-			return ((VacuumStmt *) parsetree)->is_vacuumcmd ? "VACUUM" : NULL;
-		case T_ClusterStmt:
-			return ((ClusterStmt *) parsetree)->relation == NULL ? "CLUSTER without a table" : NULL;
-		case T_CreatedbStmt:
-			return "CREATE DATABASE";
-		case T_DropdbStmt:
-			return "DROP DATABASE";
-		case T_AlterSystemStmt:
-			return "ALTER SYSTEM";
-		case T_CreateTableSpaceStmt:
-			return "CREATE TABLESPACE";
-		case T_DropTableSpaceStmt:
-			return "DROP TABLESPACE";
-		case T_AlterTableStmt:
-			foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
-			{
-				AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
-
-				if (cmd->subtype == AT_DetachPartition &&
-					((PartitionCmd *) cmd->def)->concurrent)
-					return "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY";
-			}
-			return NULL;
-		default:
-			return NULL;
 	}
 }

@@ -2,7 +2,7 @@
  *
  * lint.h
  *	  Rules over a migration's parse trees: what a statement cannot do in
- *	  a migration, and what it needs to run.
+ *	  a migration.
  *
  * IDENTIFICATION
  *	  src/lint.h
@@ -28,8 +28,5 @@ extern List *pgm_lint_script(PgmScript *script);
  * lists them all instead.
  */
 extern void pgm_lint_enforce(PgmScript *script);
-
-/* Why a statement cannot run in a transaction block, or NULL. */
-extern const char *pgm_lint_needs_no_transaction(Node *parsetree);
 
 #endif							/* PGM_LINT_H */

@@ -21,7 +21,7 @@
 
 #include "compat.h"
 #include "directives.h"
-#include "lint.h"
+#include "commands/defrem.h"
 #include "mb/pg_wchar.h"
 #include "nodes/parsenodes.h"
 #include "script.h"
@@ -178,6 +178,58 @@ strip_wrapping_transaction(PgmScript *script)
 	}
 }
 
+/* Why a statement cannot run in a transaction block, or NULL. */
+static const char *
+needs_no_transaction(Node *parsetree)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_IndexStmt:
+			return ((IndexStmt *) parsetree)->concurrent ? "CREATE INDEX CONCURRENTLY" : NULL;
+		case T_DropStmt:
+			return ((DropStmt *) parsetree)->concurrent ? "DROP INDEX CONCURRENTLY" : NULL;
+		case T_ReindexStmt:
+			foreach(lc, ((ReindexStmt *) parsetree)->params)
+			{
+				DefElem    *opt = (DefElem *) lfirst(lc);
+
+				if (strcmp(opt->defname, "concurrently") == 0 && defGetBoolean(opt))
+					return "REINDEX CONCURRENTLY";
+			}
+			return ((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_SYSTEM ||
+				((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_DATABASE ?
+				"REINDEX SYSTEM or DATABASE" : NULL;
+		case T_VacuumStmt:
+			return ((VacuumStmt *) parsetree)->is_vacuumcmd ? "VACUUM" : NULL;
+		case T_ClusterStmt:
+			return ((ClusterStmt *) parsetree)->relation == NULL ? "CLUSTER without a table" : NULL;
+		case T_CreatedbStmt:
+			return "CREATE DATABASE";
+		case T_DropdbStmt:
+			return "DROP DATABASE";
+		case T_AlterSystemStmt:
+			return "ALTER SYSTEM";
+		case T_CreateTableSpaceStmt:
+			return "CREATE TABLESPACE";
+		case T_DropTableSpaceStmt:
+			return "DROP TABLESPACE";
+		case T_AlterTableStmt:
+			foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
+			{
+				AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+
+				if (cmd->subtype == AT_DetachPartition &&
+					((PartitionCmd *) cmd->def)->concurrent)
+					return "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY";
+			}
+			return NULL;
+		default:
+			return NULL;
+	}
+}
+
 /* Decides whether the file must run outside a transaction block. */
 static void
 classify(PgmScript *script)
@@ -194,7 +246,7 @@ classify(PgmScript *script)
 	}
 	for (i = 0; i < script->nstmts; i++)
 	{
-		const char *reason = pgm_lint_needs_no_transaction(script->stmts[i].parsetree);
+		const char *reason = needs_no_transaction(script->stmts[i].parsetree);
 
 		if (reason != NULL)
 		{
