@@ -32,6 +32,7 @@
 #include "executor/spi.h"
 #include "folder.h"
 #include "history.h"
+#include "lock.h"
 #include "lint.h"
 #include "plan.h"
 #include "script.h"
@@ -76,6 +77,7 @@ pgm_apply_folder(const char *dir, const PgmPlanOptions *opts,
 	int			npending = 0;
 	int			k;
 
+	pgm_run_enter();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	plan = pgm_plan_prepare(dir, PGM_LOCK_XACT);
@@ -131,4 +133,5 @@ pgm_apply_folder(const char *dir, const PgmPlanOptions *opts,
 	k = SPI_finish();
 	if (k != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed: %s", SPI_result_code_string(k));
+	pgm_run_leave();
 }

@@ -18,11 +18,16 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "lock.h"
 #include "track.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
+#include "safe_sql.h"
 #include "storage/lock.h"
+#include "storage/proc.h"
+#include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
 /* The tag pg_advisory_lock(bigint) and pg_advisory_xact_lock(bigint) use. */
@@ -79,13 +84,57 @@ worker_outside_transaction(void)
 	return false;
 }
 
+/* Does this backend apply migrations right now (which path)? */
+static bool session_run = false;
+static bool xact_run = false;
+static bool xact_callback_registered = false;
+
+static void
+refuse_nested(void)
+{
+	if (session_run || xact_run)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migrations cannot be applied from inside a migration"),
+				 errdetail("This session is already applying migrations; a migration called a pg_migrate function that applies them again.")));
+}
+
+static void
+run_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
+		event == XACT_EVENT_PREPARE)
+		xact_run = false;
+}
+
+void
+pgm_run_enter(void)
+{
+	refuse_nested();
+	if (!xact_callback_registered)
+	{
+		RegisterXactCallback(run_xact_callback, NULL);
+		xact_callback_registered = true;
+	}
+	xact_run = true;
+}
+
+void
+pgm_run_leave(void)
+{
+	xact_run = false;
+}
+
 void
 pgm_lock_session(void)
 {
 	LOCKTAG		tag;
 
+	refuse_nested();
 	lock_tag(&tag);
 	(void) LockAcquire(&tag, ExclusiveLock, true, false);
+	session_run = true;
 }
 
 void
@@ -96,6 +145,39 @@ pgm_unlock_session(void)
 	lock_tag(&tag);
 	if (LockHeldByMe(&tag, ExclusiveLock))
 		(void) LockRelease(&tag, ExclusiveLock, true);
+	session_run = false;
+}
+
+/*
+ * Is the session holding the migration lock waiting, directly or not, for
+ * a lock this transaction holds?  Then waiting for it is a deadlock that
+ * the lock manager cannot see, since this side polls.
+ */
+static bool
+holder_waits_for_us(const LOCKTAG *tag)
+{
+	Oid			argtypes[4] = {OIDOID, OIDOID, OIDOID, INT4OID};
+	Datum		values[4];
+	int			nestlevel = pgm_safe_sql_begin();
+	bool		cycle;
+	int			rc;
+
+	values[0] = ObjectIdGetDatum(MyDatabaseId);
+	values[1] = ObjectIdGetDatum(tag->locktag_field2);
+	values[2] = ObjectIdGetDatum(tag->locktag_field3);
+	values[3] = Int32GetDatum(MyProcPid);
+	rc = SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_locks l "
+							   "WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory' "
+							   "AND l.database OPERATOR(pg_catalog.=) $1 "
+							   "AND l.classid OPERATOR(pg_catalog.=) $2 "
+							   "AND l.objid OPERATOR(pg_catalog.=) $3 "
+							   "AND l.objsubid OPERATOR(pg_catalog.=) 1 AND l.granted "
+							   "AND $4 OPERATOR(pg_catalog.=) ANY (pg_catalog.pg_blocking_pids(l.pid))",
+							   4, argtypes, values, NULL, true, 1);
+	pgm_spi_check(rc, SPI_OK_SELECT, "looking for a deadlock on the migration lock");
+	cycle = SPI_processed > 0;
+	pgm_safe_sql_end(nestlevel);
+	return cycle;
 }
 
 void
@@ -104,7 +186,12 @@ pgm_lock_xact(void)
 	LOCKTAG		tag;
 	bool		waited = false;
 	long		sleep_ms = 1;
+	TimestampTz start = GetCurrentTimestamp();
+	TimestampTz next_check = TimestampTzPlusMilliseconds(start, DeadlockTimeout);
 
+	/* the function path's own run is on (pgm_run_enter); a worker's is not */
+	if (session_run)
+		refuse_nested();
 	lock_tag(&tag);
 
 	/*
@@ -122,6 +209,30 @@ pgm_lock_xact(void)
 					 errdetail("It runs statements such as CREATE INDEX CONCURRENTLY, which wait for every open transaction; waiting for it here would deadlock."),
 					 errhint("Wait for the job to finish (see migrate_jobs and migrate_wait), then call again.")));
 		waited = true;
+
+		/* lock_timeout bounds this wait as it bounds a lock manager's wait */
+		if (LockTimeout > 0 &&
+			TimestampDifferenceExceeds(start, GetCurrentTimestamp(), LockTimeout))
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg("could not obtain the migration lock within lock_timeout"),
+					 errdetail("Another session is applying migrations in this database.")));
+
+		/*
+		 * The deadlock detector's job, which it cannot do for a poll: after
+		 * deadlock_timeout, and then every deadlock_timeout, is the holder
+		 * waiting for us?
+		 */
+		if (GetCurrentTimestamp() >= next_check)
+		{
+			if (holder_waits_for_us(&tag))
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_DEADLOCK_DETECTED),
+						 errmsg("deadlock detected"),
+						 errdetail("This transaction waits for the migration lock, held by a session that waits for a lock this transaction holds.")));
+			next_check = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), DeadlockTimeout);
+		}
+
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 sleep_ms, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);

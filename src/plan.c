@@ -34,8 +34,11 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "executor/spi.h"
 #include "lock.h"
 #include "plan.h"
+#include "safe_sql.h"
+#include "utils/snapmgr.h"
 
 #define MAX_LISTED_FILES 10
 
@@ -216,6 +219,72 @@ pgm_plan_read(PgmFolder *folder)
 	return pgm_plan_build(folder, pgm_history_load(), &tracked);
 }
 
+/*
+ * The worker path waits for the lock holding no snapshot, and reads with a
+ * snapshot taken after it: a job waiting here must not be a snapshot that
+ * another job's CREATE INDEX CONCURRENTLY waits for (a deadlock that kills
+ * one of them), and must see what the job it waited for committed.
+ */
+static void
+lock_session_without_snapshot(void)
+{
+	bool		had_snapshot = ActiveSnapshotSet();
+
+	if (had_snapshot)
+		PopActiveSnapshot();
+	InvalidateCatalogSnapshot();
+	Assert(!FirstSnapshotSet || !IsolationUsesXactSnapshot());
+	pgm_lock_session();
+	if (had_snapshot)
+		PushActiveSnapshot(GetTransactionSnapshot());
+}
+
+/*
+ * In REPEATABLE READ and SERIALIZABLE the caller's snapshot predates the
+ * lock.  If another session applied or recorded migrations since, what
+ * this snapshot calls pending is not: refuse with a serialization failure
+ * rather than apply anything twice.  (READ COMMITTED reads take a fresh
+ * snapshot after the lock.)
+ */
+static void
+refuse_stale_snapshot(void)
+{
+	const char *sql = "SELECT pg_catalog.count(*), pg_catalog.max(id) FROM pgmigrate.history";
+	int			nestlevel;
+	SPIPlanPtr	splan;
+	int64		count[2] = {0, 0};
+	int64		maxid[2] = {0, 0};
+	int			i;
+
+	if (!IsolationUsesXactSnapshot())
+		return;
+	nestlevel = pgm_safe_sql_begin();
+	splan = SPI_prepare(sql, 0, NULL);
+	if (splan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	for (i = 0; i < 2; i++)
+	{
+		/* first our snapshot, then the latest committed state */
+		int			rc = SPI_execute_snapshot(splan, NULL, NULL,
+											  i == 0 ? GetActiveSnapshot() : GetLatestSnapshot(),
+											  InvalidSnapshot, true, false, 1);
+		bool		isnull;
+		Datum		d;
+
+		pgm_spi_check(rc, SPI_OK_SELECT, "reading pgmigrate.history");
+		count[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+		maxid[i] = isnull ? 0 : DatumGetInt64(d);
+	}
+	pgm_safe_sql_end(nestlevel);
+	if (count[0] != count[1] || maxid[0] != maxid[1])
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access due to a concurrent migration run"),
+				 errdetail("Another session applied migrations in this database after this transaction's snapshot was taken."),
+				 errhint("Retry the transaction, or call migrate_apply in a READ COMMITTED transaction.")));
+}
+
 PgmPlan *
 pgm_plan_prepare(const char *dir, PgmLockMode lockmode)
 {
@@ -227,9 +296,12 @@ pgm_plan_prepare(const char *dir, PgmLockMode lockmode)
 		pgm_file_load(folder, &folder->files[k]);
 
 	if (lockmode == PGM_LOCK_XACT)
+	{
 		pgm_lock_xact();
+		refuse_stale_snapshot();
+	}
 	else
-		pgm_lock_session();
+		lock_session_without_snapshot();
 	return pgm_plan_read(folder);
 }
 

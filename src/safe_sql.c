@@ -10,9 +10,13 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "catalog/pg_class.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "safe_sql.h"
 #include "utils/guc.h"
+#include "utils/syscache.h"
 
 int
 pgm_safe_sql_begin(void)
@@ -29,6 +33,31 @@ void
 pgm_safe_sql_end(int nestlevel)
 {
 	AtEOXact_GUC(true, nestlevel);
+}
+
+void
+pgm_as_owner_begin(Oid relid, PgmAsOwner *save)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+
+	GetUserIdAndSecContext(&save->save_userid, &save->save_sec_context);
+	SetUserIdAndSecContext(owner, save->save_sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	save->nestlevel = pgm_safe_sql_begin();
+}
+
+void
+pgm_as_owner_end(PgmAsOwner *save)
+{
+	pgm_safe_sql_end(save->nestlevel);
+	SetUserIdAndSecContext(save->save_userid, save->save_sec_context);
 }
 
 void

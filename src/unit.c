@@ -33,6 +33,13 @@ pgm_unit_begin(void)
 	unit_caller_cxt = CurrentMemoryContext;
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
+
+	/*
+	 * READ COMMITTED whatever default_transaction_isolation says: what a
+	 * unit reads after waiting for the migration lock must include what the
+	 * run it waited for committed, or two runs apply the same migrations.
+	 */
+	XactIsoLevel = XACT_READ_COMMITTED;
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

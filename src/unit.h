@@ -13,8 +13,8 @@
 #define PGM_UNIT_H
 
 /*
- * pg_cron's bracket: statement timestamp, transaction, snapshot and SPI
- * connection.  pgm_unit_end commits and returns to the memory context that
+ * pg_cron's bracket: statement timestamp, transaction (always READ
+ * COMMITTED), snapshot and SPI connection.  pgm_unit_end commits and returns to the memory context that
  * was current at pgm_unit_begin, so callers keep allocating where they were.
  * An error in between is rolled back by pgm_unit_catch.
  */
