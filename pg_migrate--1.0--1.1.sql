@@ -22,3 +22,102 @@ ALTER TABLE pgmigrate.progress
 		CHECK (direction IN ('up', 'down'));
 ALTER TABLE pgmigrate.progress DROP CONSTRAINT progress_pkey;
 ALTER TABLE pgmigrate.progress ADD PRIMARY KEY (version, direction);
+
+-- Bookkeeping is written only by the extension's own code.  In 1.0 every
+-- member of pg_read_server_files could insert and update jobs, schedules
+-- and progress (including the role a schedule runs as) and lock them; the
+-- functions now write them as the tables' owner, the extension's owner.
+-- Members read what concerns them through the views below: their own jobs
+-- and schedules.  (Views rather than row security: pg_dump dumps the
+-- policies of an extension's tables, and a restore would then fail on
+-- policies CREATE EXTENSION already made.)  Progress, which names no role,
+-- stays readable.
+REVOKE ALL ON pgmigrate.progress, pgmigrate.jobs, pgmigrate.schedules
+	FROM pg_read_server_files;
+GRANT SELECT ON pgmigrate.progress TO pg_read_server_files;
+
+-- The role is the caller's, recorded by the function: no default that
+-- could record whoever happens to write the row.
+ALTER TABLE pgmigrate.jobs ALTER COLUMN role DROP DEFAULT;
+ALTER TABLE pgmigrate.schedules ALTER COLUMN role DROP DEFAULT;
+
+-- A schedule runs as a superuser only if its role was one when it called
+-- migrate_schedule.  Rows recorded by 1.0, which any member could write,
+-- have no value here and are not run.
+ALTER TABLE pgmigrate.schedules ADD COLUMN submitted_as_superuser boolean;
+COMMENT ON COLUMN pgmigrate.schedules.submitted_as_superuser IS
+	'Whether the role was a superuser when it scheduled; NULL for rows recorded by 1.0, which are not run';
+
+-- The one definition of a job's state: a job whose worker is gone without
+-- finishing (server restarted, worker killed) shows as failed.  Every job;
+-- read by the extension's own code, as the owner.
+CREATE VIEW pgmigrate.job_states AS
+SELECT j.job_id, pg_catalog.current_database()::text AS database, j.role, j.dir,
+	   CASE WHEN j.state OPERATOR(pg_catalog.=) ANY ('{queued,running}'::pg_catalog.text[])
+				 AND NOT alive.ok THEN 'failed'
+			ELSE j.state END AS state,
+	   j.applied,
+	   CASE WHEN j.state OPERATOR(pg_catalog.=) ANY ('{queued,running}'::pg_catalog.text[])
+				 AND NOT alive.ok
+			THEN 'server restarted or worker exited before the job finished'
+			ELSE j.error END AS error,
+	   j.submitted_at, j.started_at, j.finished_at, j.pid
+FROM pgmigrate.jobs j,
+	 LATERAL (SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
+							 WHERE a.pid OPERATOR(pg_catalog.=) j.pid
+							   AND a.backend_type OPERATOR(pg_catalog.=) 'pg_migrate job'
+							   AND a.backend_start OPERATOR(pg_catalog.>=) j.submitted_at) AS ok) alive;
+REVOKE ALL ON pgmigrate.job_states FROM PUBLIC;
+
+-- What a role sees: its own jobs and schedules; a superuser, all.  Security
+-- barriers, so that no function in a caller's query sees other rows first.
+CREATE OR REPLACE VIEW @extschema@.migrate_jobs WITH (security_barrier = true) AS
+SELECT s.job_id, s.database, s.role, s.dir, s.state, s.applied, s.error,
+	   s.submitted_at, s.started_at, s.finished_at, s.pid
+FROM pgmigrate.job_states s
+WHERE s.role OPERATOR(pg_catalog.=) CURRENT_USER
+   OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+	   WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER);
+REVOKE ALL ON @extschema@.migrate_jobs FROM PUBLIC;
+GRANT SELECT ON @extschema@.migrate_jobs TO pg_read_server_files;
+
+CREATE VIEW @extschema@.migrate_schedules WITH (security_barrier = true) AS
+SELECT s.schedule_id, s.dir, s.run_at, s.every, s.role, s.created_at, s.last_job_id
+FROM pgmigrate.schedules s
+WHERE s.role OPERATOR(pg_catalog.=) CURRENT_USER
+   OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+	   WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER);
+COMMENT ON VIEW @extschema@.migrate_schedules IS
+	'Schedules of the current role (a superuser: all), as migrate_schedule recorded them';
+REVOKE ALL ON @extschema@.migrate_schedules FROM PUBLIC;
+GRANT SELECT ON @extschema@.migrate_schedules TO pg_read_server_files;
+
+-- migrate_lint: which statement takes which lock on which table.
+CREATE FUNCTION migrate_lint(dir text, pending_only boolean DEFAULT true,
+							 trace boolean DEFAULT false)
+RETURNS TABLE(version bigint, file text, line integer, statement text,
+			  rule text, severity text, message text, hint text)
+AS 'MODULE_PATHNAME', 'migrate_lint'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION migrate_lint(text, boolean, boolean) IS
+	'Lists which statement of the pending migrations takes which lock on which table, with the safe recipe';
+
+REVOKE ALL ON FUNCTION migrate_lint(text, boolean, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migrate_lint(text, boolean, boolean) TO pg_read_server_files;
+
+-- migrate_apply gains lint (off, warn, error; NULL: pg_migrate.lint).
+DROP FUNCTION migrate_apply(text, bigint, boolean, boolean);
+CREATE FUNCTION migrate_apply(dir text, target bigint DEFAULT NULL,
+							  out_of_order boolean DEFAULT false,
+							  ignore_missing boolean DEFAULT false,
+							  lint text DEFAULT NULL)
+RETURNS TABLE(version bigint, name text, duration_ms double precision)
+AS 'MODULE_PATHNAME', 'migrate_apply'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text) IS
+	'Applies the pending migrations of a folder on the server, all or nothing';
+
+REVOKE ALL ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text) TO pg_read_server_files;

@@ -68,7 +68,17 @@ ALTER TABLE public.schema_migrations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.schema_migrations FORCE ROW LEVEL SECURITY;
 SELECT * FROM migrate_apply(:'fx' || '/target');
 
+-- a member without CREATE on schema public is told which privilege is missing
+DROP TABLE public.schema_migrations;
+CREATE ROLE pgm_member NOLOGIN IN ROLE pg_read_server_files;
+SET pg_migrate.allowed_directories = :'fx';
+SET ROLE pgm_member;
+SELECT * FROM migrate_apply(:'fx' || '/select_only');
+RESET ROLE;
+RESET pg_migrate.allowed_directories;
+
 \c :orig
 DROP DATABASE pgm_security_ecto;
 DROP DATABASE pgm_security_tracking;
 DROP ROLE pgm_owner;
+DROP ROLE pgm_member;

@@ -73,6 +73,7 @@ pgm_apply_folder(const char *dir, const PgmPlanOptions *opts,
 	PgmHistoryWriter writer;
 	PgmHistoryBatch batch;
 	PgmScript **scripts;
+	PgmLint    *lint;
 	MemoryContext *contexts;
 	int			npending = 0;
 	int			k;
@@ -86,7 +87,9 @@ pgm_apply_folder(const char *dir, const PgmPlanOptions *opts,
 	memset(&batch, 0, sizeof(batch));
 	pgm_history_writer_init(&writer, dir, NULL);
 
-	/* parse everything pending before running anything */
+	lint = pgm_lint_start(opts->lint);
+
+	/* parse and lint everything pending before running anything */
 	scripts = palloc0(sizeof(PgmScript *) * Max(plan->n, 1));
 	contexts = palloc0(sizeof(MemoryContext) * Max(plan->n, 1));
 	for (k = 0; k < plan->n; k++)
@@ -106,6 +109,7 @@ pgm_apply_folder(const char *dir, const PgmPlanOptions *opts,
 		oldcontext = MemoryContextSwitchTo(contexts[npending]);
 		scripts[npending] = pgm_script_parse(item->file, &parse_hints);
 		pgm_lint_enforce(scripts[npending]);
+		pgm_lint_check(lint, scripts[npending]);
 		MemoryContextSwitchTo(oldcontext);
 		refuse_no_transaction(scripts[npending]);
 		npending++;

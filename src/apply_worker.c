@@ -10,17 +10,66 @@
  * The unit of work is pg_cron's: SetCurrentStatementStartTimestamp,
  * StartTransactionCommand, a snapshot, SPI, CommitTransactionCommand.
  *
- * Files that cannot run in a transaction block run one statement per
- * transaction command with top-level semantics (exec_toplevel.c).  Progress is
- * recorded after each statement in pgmigrate.progress, so a retry of the same
- * file resumes after the last completed statement; an index that a failed
- * CREATE INDEX CONCURRENTLY left INVALID is reported and dropped before the
- * retry builds it again.
- *
  * On failure the migration's transaction rolls back, the history gets a
  * "failed" row with the error, and schema_migrations is set dirty at that
  * version (golang-migrate's contract).  The migration advisory lock is held
- * session-scoped for the whole run, so migrate_apply and golang-migrate wait.
+ * session-scoped for the whole run and given back on every way out of it,
+ * errors included, so migrate_apply and golang-migrate wait only while a
+ * run lasts.
+ *
+ * A query cancel stops the run.  For a job (migrate_cancel) the run ends as
+ * canceled and the job's row says so; for the scheduler (opts->record_cancel)
+ * the cancel is the migration's failure, recorded like any other, and the
+ * scheduler runs the folder again at its next look even though no file
+ * changed.  Either way the cancel is logged.
+ *
+ * No-transaction files
+ * --------------------
+ * Files that cannot run in a transaction block run one statement per
+ * transaction command with top-level semantics (exec_toplevel.c), in this
+ * protocol:
+ *
+ * - Progress (pgmigrate.progress, progress.c) is written in the last
+ *   transaction of each statement, before it commits, and the last
+ *   statement's transaction records the migration applied instead: a
+ *   statement and the record that it ran commit together.  CREATE INDEX
+ *   CONCURRENTLY marks its index valid, DROP INDEX CONCURRENTLY drops it and
+ *   DETACH PARTITION CONCURRENTLY finalizes in that last transaction, and
+ *   other statements have a single transaction; so a restart never finds a
+ *   statement done but not recorded, and a retry never runs it twice.  The
+ *   bookkeeping in that transaction runs with the settings the session had
+ *   before the migration, not the migration's (pgm_session_enter_saved).
+ * - A retry resumes after the recorded statements, validated before use
+ *   (progress.c): a count out of range is refused, never used as an index.
+ *   The settings the skipped statements made (SET, SET ROLE) are made again
+ *   first, so the statements that follow run as they would have.
+ * - A retry verifies the statement it resumes at where its effect is
+ *   visible, and counts it done when it already took effect (by a hand
+ *   repair, or by an attempt of an older version of this file, which wrote
+ *   progress after the commit): CREATE INDEX CONCURRENTLY whose index exists
+ *   and is valid, DROP INDEX CONCURRENTLY whose indexes are gone, DETACH
+ *   PARTITION CONCURRENTLY whose partition is detached.  A partition left
+ *   pending detach by an interrupted DETACH PARTITION CONCURRENTLY is
+ *   finalized instead of detached again, on any run.
+ * - An index a failed CREATE INDEX CONCURRENTLY (or REINDEX CONCURRENTLY)
+ *   left INVALID is found by OID, whatever its name, and dropped right
+ *   after the failure, before any retry; an INVALID index already named
+ *   like the one a CREATE INDEX CONCURRENTLY builds is dropped before it
+ *   runs.
+ * - Settings the migration changes are put back when it ends, succeeded or
+ *   not (pgm_session_restore): the next migration starts from the session's.
+ *
+ * The window that remains: work a statement commits before its own last
+ * transaction.  A restart there finds it undone or redone harmlessly,
+ * except:
+ * - CREATE INDEX CONCURRENTLY interrupted by a restart (not an error) leaves
+ *   its INVALID index; the retry drops it if the statement names the index,
+ *   but an unnamed one stays, and the retry builds ..._idx1 beside it.
+ * - REINDEX CONCURRENTLY interrupted by a restart leaves its ..._ccnew or
+ *   ..._ccold indexes INVALID; VACUUM, CLUSTER and REINDEX of several tables
+ *   keep what they finished and do it again; ALTER SYSTEM has written its
+ *   file; CREATE or DROP DATABASE and TABLESPACE may leave files behind.
+ * None of these records a statement done that did not run.
  *
  * Memory: a context per run, deleted at its end; plans of top-level
  * statements in a context reset after each statement.
@@ -34,8 +83,14 @@
 
 #include "access/xact.h"
 #include "apply.h"
-#include "catalog/pg_type.h"
+#include "apply_worker.h"
+#include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "catalog/partition.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "exec_spi.h"
+#include "exec_toplevel.h"
 #include "executor/spi.h"
 #include "folder.h"
 #include "history.h"
@@ -47,16 +102,15 @@
 #include "parser/parser.h"
 #include "pgstat.h"
 #include "plan.h"
-#include "safe_sql.h"
 #include "portability/instr_time.h"
-#include "apply_worker.h"
+#include "progress.h"
 #include "script.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
 #include "unit.h"
-#include "exec_toplevel.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/wait_event.h"
@@ -70,14 +124,17 @@ typedef struct RunState
 	PgmFailHints hints;
 	int			npending;
 	PgmScript **pending;
+	bool	   *retrying;		/* pending[k] failed before: this is a retry */
 	PgmFile    *failed_file;	/* set when a file failed before running */
 	ErrorData  *failed_error;
+	bool		busy;			/* holds the worker's busy flag (lock.h) */
 } RunState;
 
 typedef struct ParseArgs
 {
 	RunState   *rs;
 	PgmFile    *file;
+	bool		retrying;
 } ParseArgs;
 
 static void
@@ -89,6 +146,7 @@ parse_pending(void *arg)
 
 	pgm_lint_enforce(script);
 	a->rs->pending[a->rs->npending] = script;
+	a->rs->retrying[a->rs->npending] = a->retrying;
 	a->rs->npending++;
 }
 
@@ -115,10 +173,11 @@ prepare_run(RunState *rs)
 	pgm_plan_record_adoption(plan, &writer);
 
 	rs->pending = palloc0(sizeof(PgmScript *) * Max(plan->n, 1));
+	rs->retrying = palloc0(sizeof(bool) * Max(plan->n, 1));
 	for (k = 0; k < plan->n; k++)
 	{
 		PgmPlanItem *item = &plan->items[k];
-		ParseArgs	args = {rs, item->file};
+		ParseArgs	args = {rs, item->file, item->state == PGM_STATE_FAILED};
 
 		if (!pgm_plan_item_runs(item, &opts))
 		{
@@ -142,9 +201,18 @@ prepare_run(RunState *rs)
 	pgm_unit_end();
 }
 
-/* Records a failed migration: history row, the tool's table, log. */
+/* The whole error, with file, line and hint, goes to the server log. */
 static void
-record_failure(RunState *rs, PgmFile *file, ErrorData *edata)
+log_error(ErrorData *edata)
+{
+	edata->elevel = LOG;
+	edata->output_to_client = false;
+	ThrowErrorData(edata);
+}
+
+/* Records a failed migration: history row, the tool's table; logs it. */
+static void
+record_failure(RunState *rs, PgmFile *file, ErrorData *edata, bool log)
 {
 	PgmHistoryWriter writer;
 	char	   *line = pgm_error_line(edata);
@@ -158,11 +226,42 @@ record_failure(RunState *rs, PgmFile *file, ErrorData *edata)
 
 	rs->result->failed = true;
 	rs->result->error = line;
+	if (log)
+		log_error(edata);
+}
 
-	/* the whole error, with file, line and hint, goes to the server log */
-	edata->elevel = LOG;
-	edata->output_to_client = false;
-	ThrowErrorData(edata);
+/*
+ * A migration was canceled: logged; for the scheduler also recorded as its
+ * failure, which the next run retries.
+ */
+static void
+record_cancel(RunState *rs, PgmFile *file, ErrorData *edata)
+{
+	rs->result->canceled = true;
+	if (rs->opts->record_cancel)
+		record_failure(rs, file, edata, false);
+	else
+		rs->result->error = pgm_error_line(edata);
+
+	ereport(LOG,
+			(errmsg("migration " INT64_FORMAT " \"%s\" was canceled",
+					file->version, file->name),
+			 rs->opts->record_cancel ?
+			 errdetail("What it did since its last commit rolled back; it is recorded as failed and the next run retries it. %s",
+					   rs->result->error) :
+			 errdetail("What it did since its last commit rolled back. %s",
+					   rs->result->error)));
+}
+
+/* The end of a migration that failed for good: canceled or failed. */
+static bool
+end_failure(RunState *rs, PgmFile *file, ErrorData *edata)
+{
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		record_cancel(rs, file, edata);
+	else
+		record_failure(rs, file, edata, true);
+	return false;
 }
 
 static void
@@ -202,6 +301,7 @@ backoff(int attempt)
 	CHECK_FOR_INTERRUPTS();
 }
 
+/* A lock timeout with retries left: logged, waited out; true to retry. */
 static bool
 retry_lock_timeout(RunState *rs, ErrorData *edata, int attempt, PgmFile *file)
 {
@@ -213,25 +313,6 @@ retry_lock_timeout(RunState *rs, ErrorData *edata, int attempt, PgmFile *file)
 					file->version, file->name, attempt + 1, rs->opts->lock_retries)));
 	backoff(attempt);
 	return true;
-}
-
-/*
- * What to do after an error of a migration: retry a lock timeout, stop on a
- * cancel, or record the failure.  Returns true to retry.
- */
-static bool
-handle_failure(RunState *rs, PgmFile *file, ErrorData *edata, int attempt)
-{
-	if (retry_lock_timeout(rs, edata, attempt, file))
-		return true;
-	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-	{
-		rs->result->canceled = true;
-		rs->result->error = pgm_error_line(edata);
-		return false;
-	}
-	record_failure(rs, file, edata);
-	return false;
 }
 
 /* One transactional migration: statements, history row, the tool's table. */
@@ -265,233 +346,485 @@ run_transactional(RunState *rs, PgmScript *script)
 			log_applied(rs, script->file, ms);
 			return true;
 		}
-		if (!handle_failure(rs, script->file, edata, attempt))
-			return false;
+		if (!retry_lock_timeout(rs, edata, attempt, script->file))
+			return end_failure(rs, script->file, edata);
 	}
 }
 
-/* Statements completed by an earlier attempt of this very file. */
-static int
-progress_done(RunState *rs, PgmFile *file)
+/* ---------- no-transaction migrations ---------- */
+
+/* What a no-transaction migration's run needs from one statement to the next. */
+typedef struct NoXact
 {
-	Oid			types[2] = {INT8OID, TEXTOID};
-	Datum		values[2];
-	volatile int done = 0;
+	RunState   *rs;
+	PgmScript  *script;
+	PgmSessionSettings *settings;	/* the session's, before the migration */
+	MemoryContext stmtcxt;		/* plans; reset after each statement */
+	List	   *created;		/* relations the current statement created */
+	instr_time	start;
+} NoXact;
 
-	int			nestlevel;
-
-	pgm_unit_begin();
-	nestlevel = pgm_safe_sql_begin();
-	values[0] = Int64GetDatum(file->version);
-	values[1] = CStringGetTextDatum(file->checksum);
-	if (SPI_execute_with_args("SELECT statements_done FROM pgmigrate.progress "
-							  "WHERE version = $1 AND direction = 'up' AND checksum = $2",
-							  2, types, values, NULL, false, 0) == SPI_OK_SELECT &&
-		SPI_processed == 1)
-	{
-		bool		isnull;
-
-		done = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
-										   SPI_tuptable->tupdesc, 1, &isnull));
-	}
-	pgm_safe_sql_end(nestlevel);
-	pgm_unit_end();
-	return done;
-}
-
-static void
-progress_set(RunState *rs, PgmFile *file, int done)
+static double
+elapsed_ms(NoXact *nx)
 {
-	Oid			types[3] = {INT8OID, TEXTOID, INT4OID};
-	Datum		values[3];
-	int			nestlevel;
+	instr_time	elapsed;
 
-	pgm_unit_begin();
-	nestlevel = pgm_safe_sql_begin();
-	values[0] = Int64GetDatum(file->version);
-	values[1] = CStringGetTextDatum(file->checksum);
-	values[2] = Int32GetDatum(done);
-	if (SPI_execute_with_args("INSERT INTO pgmigrate.progress (version, checksum, statements_done) "
-							  "VALUES ($1, $2, $3) ON CONFLICT (version, direction) DO UPDATE "
-							  "SET checksum = EXCLUDED.checksum, "
-							  "statements_done = EXCLUDED.statements_done, "
-							  "updated_at = pg_catalog.clock_timestamp()",
-							  3, types, values, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "recording progress failed");
-	pgm_safe_sql_end(nestlevel);
-	pgm_unit_end();
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, nx->start);
+	return INSTR_TIME_GET_MILLISEC(elapsed);
 }
 
 /*
- * The name of the index a CREATE INDEX CONCURRENTLY would build, if an
- * index of that name exists and is INVALID (a failed earlier build).
+ * In the current transaction, with the session's own settings: the first
+ * done statements took effect.  When that is all of them the migration is
+ * recorded applied and its progress forgotten.
  */
-static char *
-invalid_index_left(RunState *rs, Node *parsetree)
+static void
+record_done(NoXact *nx, int done)
 {
-	IndexStmt  *stmt = (IndexStmt *) parsetree;
-	char	   *found = NULL;
-	Oid			types[2] = {TEXTOID, TEXTOID};
-	Datum		values[2];
-	char		nulls[2] = {' ', ' '};
+	PgmFile    *file = nx->script->file;
+	int			nestlevel = pgm_session_enter_saved(nx->settings);
+	int			rc;
 
-	if (!IsA(parsetree, IndexStmt) || !stmt->concurrent || stmt->idxname == NULL)
-		return NULL;
-
-	pgm_unit_begin();
-	values[0] = CStringGetTextDatum(stmt->idxname);
-	values[1] = stmt->relation->schemaname ?
-		CStringGetTextDatum(stmt->relation->schemaname) : (Datum) 0;
-	nulls[1] = stmt->relation->schemaname ? ' ' : 'n';
-	if (SPI_execute_with_args("SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) "
-							  "FROM pg_catalog.pg_class c "
-							  "JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid "
-							  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-							  "WHERE c.relname OPERATOR(pg_catalog.=) $1::pg_catalog.name "
-							  "AND NOT i.indisvalid "
-							  "AND ($2 IS NULL AND pg_catalog.pg_table_is_visible(c.oid) "
-							  "     OR n.nspname OPERATOR(pg_catalog.=) $2::pg_catalog.name)",
-							  2, types, values, nulls, false, 1) == SPI_OK_SELECT &&
-		SPI_processed == 1)
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (done == nx->script->nstmts)
 	{
-		bool		isnull;
-
-		found = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
-												  SPI_tuptable->tupdesc, 1, &isnull));
-		found = MemoryContextStrdup(rs->cxt, found);
+		record_applied(nx->rs, file, elapsed_ms(nx));
+		pgm_progress_clear(file->version, PGM_DIRECTION_UP);
 	}
-	pgm_unit_end();
-	return found;
+	else
+		pgm_progress_write(file, PGM_DIRECTION_UP, done);
+	rc = SPI_finish();
+	if (rc != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed: %s", SPI_result_code_string(rc));
+	PopActiveSnapshot();
+	AtEOXact_GUC(true, nestlevel);
 }
 
-/* Runs one SQL string with top-level semantics in its own transaction. */
+/* record_done in a transaction of its own; errors propagate. */
 static void
-run_toplevel_sql(RunState *rs, const char *sql, MemoryContext stmtcxt)
+record_done_xact(NoXact *nx, int done)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	record_done(nx, done);
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(nx->rs->cxt);
+}
+
+/*
+ * Runs SQL of our own with top-level semantics in its own transaction;
+ * with done > 0, records that many statements done in its last
+ * transaction, as for a statement of the file.
+ */
+static void
+run_toplevel_sql(NoXact *nx, const char *sql, int done)
 {
 	List	   *raws;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	MemoryContextSwitchTo(stmtcxt);
+	MemoryContextSwitchTo(nx->stmtcxt);
 	raws = pg_parse_query(sql);
-	pgm_exec_toplevel(linitial_node(RawStmt, raws), sql, stmtcxt);
+	pgm_exec_toplevel(linitial_node(RawStmt, raws), sql, nx->stmtcxt, NULL);
+	if (done > 0)
+		record_done(nx, done);
 	CommitTransactionCommand();
-	MemoryContextSwitchTo(rs->cxt);
-	MemoryContextReset(stmtcxt);
+	MemoryContextSwitchTo(nx->rs->cxt);
+	MemoryContextReset(nx->stmtcxt);
 }
 
-/* A no-transaction migration: each statement in its own transaction. */
-static bool
-run_no_transaction(RunState *rs, PgmScript *script)
+static char *
+qualified_relname(Oid relid)
 {
-	PgmFile    *file = script->file;
-	MemoryContext stmtcxt = AllocSetContextCreate(rs->cxt, "pg_migrate statement",
-												  ALLOCSET_DEFAULT_SIZES);
-	const int	done = progress_done(rs, file);
-	instr_time	start;
-	instr_time	elapsed;
-	ErrorData  *volatile edata = NULL;
-	int			i;
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  get_rel_name(relid));
+}
 
-	INSTR_TIME_SET_CURRENT(start);
-	StartTransactionCommand();
-	pgm_lock_busy_begin();
-	CommitTransactionCommand();
-	MemoryContextSwitchTo(rs->cxt);
-	if (done > 0)
-		ereport(LOG,
-				(errmsg("resuming migration " INT64_FORMAT " \"%s\" after statement %d of %d",
-						file->version, file->name, done, script->nstmts)));
+/* What a statement already did, seen from the catalogs. */
+typedef enum Effect
+{
+	EFFECT_UNKNOWN,				/* not visible, or not yet: run it */
+	EFFECT_DONE,				/* it took effect: count it done */
+	EFFECT_DETACH_PENDING		/* DETACH ... CONCURRENTLY half done: finalize */
+} Effect;
 
-	for (i = done; i < script->nstmts; i++)
+typedef struct Inspection
+{
+	Effect		effect;
+	char	   *what;			/* for the log: what was seen */
+	char	   *invalid_index;	/* an INVALID index named like the one it builds */
+	char	   *finalize_sql;	/* EFFECT_DETACH_PENDING: what finishes it */
+} Inspection;
+
+/*
+ * CREATE INDEX CONCURRENTLY name ON table: the index of that name on that
+ * table, resolved as the statement resolves them (the migration's
+ * search_path), valid or not.
+ */
+static void
+inspect_create_index(IndexStmt *stmt, bool retrying, Inspection *out)
+{
+	Oid			relid;
+	Oid			indexid;
+
+	if (!stmt->concurrent || stmt->idxname == NULL)
+		return;
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid))
+		return;
+	indexid = get_relname_relid(stmt->idxname, get_rel_namespace(relid));
+	if (!OidIsValid(indexid) || get_rel_relkind(indexid) != RELKIND_INDEX ||
+		IndexGetRelation(indexid, true) != relid)
+		return;
+	if (!get_index_isvalid(indexid))
+		out->invalid_index = qualified_relname(indexid);
+	else if (retrying)
 	{
-		volatile int attempt;
-		char	   *leftover = invalid_index_left(rs, script->stmts[i].parsetree);
-
-		if (leftover != NULL)
-		{
-			ErrorData  *volatile dropped = NULL;
-
-			ereport(LOG,
-					(errmsg("dropping INVALID index %s left by a failed CREATE INDEX CONCURRENTLY before retrying migration " INT64_FORMAT,
-							leftover, file->version)));
-			PG_TRY();
-			{
-				run_toplevel_sql(rs, psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", leftover),
-								 stmtcxt);
-			}
-			PG_CATCH();
-			{
-				dropped = pgm_unit_catch(rs->cxt);
-			}
-			PG_END_TRY();
-			if (dropped != NULL)
-			{
-				pgm_decorate_error(script, i, dropped, false, &rs->hints);
-				record_failure(rs, file, dropped);
-				return false;
-			}
-		}
-
-		for (attempt = 0;; attempt++)
-		{
-			ErrorData  *volatile failed = NULL;
-
-			PG_TRY();
-			{
-				SetCurrentStatementStartTimestamp();
-				StartTransactionCommand();
-				pgstat_report_activity(STATE_RUNNING, file->filename);
-				pgm_exec_toplevel(script->stmts[i].raw, file->body, stmtcxt);
-				CommitTransactionCommand();
-			}
-			PG_CATCH();
-			{
-				failed = pgm_unit_catch(rs->cxt);
-			}
-			PG_END_TRY();
-			MemoryContextSwitchTo(rs->cxt);
-			MemoryContextReset(stmtcxt);
-			if (failed == NULL)
-				break;
-
-			edata = failed;
-			pgm_decorate_error(script, i, edata, true, &rs->hints);
-			if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE &&
-				edata->sqlerrcode != ERRCODE_QUERY_CANCELED)
-			{
-				leftover = invalid_index_left(rs, script->stmts[i].parsetree);
-				if (leftover != NULL)
-					edata->detail = edata->detail ?
-						psprintf("%s\nThe failed build left index %s INVALID; it is dropped before the retry.",
-								 edata->detail, leftover) :
-						psprintf("The failed build left index %s INVALID; it is dropped before the retry.",
-								 leftover);
-			}
-			if (!handle_failure(rs, file, edata, attempt))
-				return false;
-		}
-		progress_set(rs, file, i + 1);
+		out->effect = EFFECT_DONE;
+		out->what = psprintf("index %s exists and is valid", qualified_relname(indexid));
 	}
+}
 
-	/* all statements done: record the migration and forget the progress */
-	INSTR_TIME_SET_CURRENT(elapsed);
-	INSTR_TIME_SUBTRACT(elapsed, start);
-	edata = NULL;
+/* DROP INDEX CONCURRENTLY: done when every index it names is gone. */
+static void
+inspect_drop_index(DropStmt *stmt, Inspection *out)
+{
+	ListCell   *lc;
+
+	if (!stmt->concurrent || stmt->missing_ok || stmt->removeType != OBJECT_INDEX)
+		return;
+	foreach(lc, stmt->objects)
+	{
+		RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc));
+
+		if (OidIsValid(RangeVarGetRelid(rv, NoLock, true)))
+			return;
+	}
+	out->effect = EFFECT_DONE;
+	out->what = pstrdup("the indexes it drops no longer exist");
+}
+
+/*
+ * ALTER TABLE parent DETACH PARTITION part CONCURRENTLY: pending detach
+ * when its first transaction committed and its last did not (a restart in
+ * between leaves no record of the attempt, so this is looked at on any
+ * run: the statement could only fail on it); on a retry, done when part is
+ * no partition any more.
+ */
+static void
+inspect_detach(AlterTableStmt *stmt, bool retrying, Inspection *out)
+{
+	AlterTableCmd *cmd;
+	PartitionCmd *pcmd;
+	Oid			parentid;
+	Oid			partid;
+
+	if (list_length(stmt->cmds) != 1)
+		return;
+	cmd = linitial_node(AlterTableCmd, stmt->cmds);
+	if (cmd->subtype != AT_DetachPartition)
+		return;
+	pcmd = (PartitionCmd *) cmd->def;
+	if (!pcmd->concurrent)
+		return;
+	parentid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	partid = RangeVarGetRelid(pcmd->name, NoLock, true);
+	if (!OidIsValid(parentid) || !OidIsValid(partid))
+		return;
+	if (!get_rel_relispartition(partid))
+	{
+		if (!retrying)
+			return;
+		out->effect = EFFECT_DONE;
+		out->what = psprintf("%s is no longer a partition", qualified_relname(partid));
+	}
+	else if (get_partition_parent(partid, true) == parentid &&
+			 PartitionHasPendingDetach(partid))
+	{
+		out->effect = EFFECT_DETACH_PENDING;
+		out->what = psprintf("%s is pending detach from %s", qualified_relname(partid),
+							 qualified_relname(parentid));
+		out->finalize_sql = psprintf("ALTER TABLE %s DETACH PARTITION %s FINALIZE",
+									 qualified_relname(parentid),
+									 qualified_relname(partid));
+	}
+}
+
+/*
+ * Before statement i runs: an INVALID index left where it builds one, a
+ * detach left pending, and (on a retry, at the statement it resumes at)
+ * whether it already took effect.  Looks at the catalogs only, in a
+ * transaction of its own, with the migration's settings (names resolve as
+ * the statement resolves them).
+ */
+static void
+inspect_statement(NoXact *nx, int i, bool retrying, Inspection *out)
+{
+	Node	   *tree = nx->script->stmts[i].parsetree;
+
+	memset(out, 0, sizeof(Inspection));
+	if (!IsA(tree, IndexStmt) && !IsA(tree, AlterTableStmt) &&
+		!(retrying && IsA(tree, DropStmt)))
+		return;
+
+	StartTransactionCommand();
+	MemoryContextSwitchTo(nx->rs->cxt);
+	if (IsA(tree, IndexStmt))
+		inspect_create_index((IndexStmt *) tree, retrying, out);
+	else if (IsA(tree, DropStmt))
+		inspect_drop_index((DropStmt *) tree, out);
+	else
+		inspect_detach((AlterTableStmt *) tree, retrying, out);
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(nx->rs->cxt);
+}
+
+/* DROP INDEX CONCURRENTLY of a qualified name; NULL or the error. */
+static ErrorData *
+try_drop_index(NoXact *nx, const char *name)
+{
+	ErrorData  *volatile edata = NULL;
+
 	PG_TRY();
 	{
-		Oid			types[1] = {INT8OID};
-		Datum		values[1];
-		int			nestlevel;
+		run_toplevel_sql(nx, psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", name), 0);
+	}
+	PG_CATCH();
+	{
+		edata = pgm_unit_catch(nx->rs->cxt);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(nx->rs->cxt);
+	MemoryContextReset(nx->stmtcxt);
+	return edata;
+}
 
+/*
+ * After statement i failed: the indexes it created that survived it
+ * (committed by CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY before
+ * they failed) are INVALID; each is dropped now, so that no retry builds a
+ * second one beside it, and the error says so.
+ */
+static void
+drop_left_indexes(NoXact *nx, List *created, ErrorData *edata)
+{
+	List	   *left = NIL;
+	ListCell   *lc;
+
+	if (created == NIL)
+		return;
+	StartTransactionCommand();
+	MemoryContextSwitchTo(nx->rs->cxt);
+	foreach(lc, created)
+	{
+		Oid			relid = lfirst_oid(lc);
+
+		if (get_rel_relkind(relid) == RELKIND_INDEX && !get_index_isvalid(relid))
+			left = lappend(left, qualified_relname(relid));
+	}
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(nx->rs->cxt);
+
+	foreach(lc, left)
+	{
+		char	   *name = (char *) lfirst(lc);
+		ErrorData  *dropped;
+		char	   *note;
+
+		ereport(LOG,
+				(errmsg("dropping INVALID index %s left by a failed statement of migration " INT64_FORMAT " \"%s\"",
+						name, nx->script->file->version, nx->script->file->name)));
+		dropped = try_drop_index(nx, name);
+		if (dropped == NULL)
+			note = psprintf(_("The failed build left index %s INVALID; it was dropped."), name);
+		else
+			note = psprintf(_("The failed build left index %s INVALID; dropping it failed: %s"),
+							name, pgm_error_line(dropped));
+		edata->detail = edata->detail ? psprintf("%s\n%s", edata->detail, note) : note;
+	}
+}
+
+/*
+ * Before statement i: an INVALID index in its way is dropped, a detach left
+ * pending is finalized and counted done, and on a retry a statement that
+ * already took effect is counted done; *took_effect says whether the
+ * statement is done.  Returns NULL or the error.
+ */
+static ErrorData *
+before_statement(NoXact *nx, int i, bool retrying, bool *took_effect)
+{
+	RunState   *rs = nx->rs;
+	PgmFile    *file = nx->script->file;
+	ErrorData  *volatile edata = NULL;
+	Inspection	insp;
+
+	*took_effect = false;
+	PG_TRY();
+	{
+		CHECK_FOR_INTERRUPTS();
+		inspect_statement(nx, i, retrying, &insp);
+		if (insp.invalid_index != NULL)
+		{
+			ereport(LOG,
+					(errmsg("dropping INVALID index %s left by a failed CREATE INDEX CONCURRENTLY before retrying migration " INT64_FORMAT,
+							insp.invalid_index, file->version)));
+			run_toplevel_sql(nx, psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",
+										  insp.invalid_index), 0);
+		}
+		if (insp.effect == EFFECT_DONE)
+		{
+			ereport(LOG,
+					(errmsg("statement %d of migration " INT64_FORMAT " \"%s\" already took effect: %s",
+							i + 1, file->version, file->name, insp.what),
+					 errdetail("It is counted done instead of being run again.")));
+			record_done_xact(nx, i + 1);
+		}
+		else if (insp.effect == EFFECT_DETACH_PENDING)
+		{
+			ereport(LOG,
+					(errmsg("statement %d of migration " INT64_FORMAT " \"%s\" was interrupted half done: %s",
+							i + 1, file->version, file->name, insp.what),
+					 errdetail("It is finished with: %s", insp.finalize_sql)));
+			run_toplevel_sql(nx, insp.finalize_sql, i + 1);
+		}
+		*took_effect = insp.effect != EFFECT_UNKNOWN;
+	}
+	PG_CATCH();
+	{
+		edata = pgm_unit_catch(rs->cxt);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(rs->cxt);
+	MemoryContextReset(nx->stmtcxt);
+	if (edata != NULL)
+		pgm_decorate_error(nx->script, i, edata, true, &rs->hints);
+	return edata;
+}
+
+/*
+ * Statement i with top-level semantics, recording it done in its own last
+ * transaction.  Returns NULL, or the error (decorated with the file and
+ * line when the statement raised it) once everything is rolled back and
+ * the indexes it left are dropped.
+ */
+static ErrorData *
+run_statement(NoXact *nx, int i)
+{
+	PgmScript  *script = nx->script;
+	volatile bool statement_ran = false;
+	ErrorData  *volatile edata = NULL;
+
+	nx->created = NIL;
+	PG_TRY();
+	{
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		pgstat_report_activity(STATE_RUNNING, script->file->filename);
+		pgm_exec_toplevel(script->stmts[i].raw, script->file->body, nx->stmtcxt,
+						  &nx->created);
+		statement_ran = true;
+		record_done(nx, i + 1);
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		edata = pgm_unit_catch(nx->rs->cxt);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(nx->rs->cxt);
+
+	if (edata != NULL)
+	{
+		if (!statement_ran)
+			pgm_decorate_error(script, i, edata, true, &nx->rs->hints);
+		drop_left_indexes(nx, nx->created, edata);
+	}
+	nx->created = NIL;
+	MemoryContextReset(nx->stmtcxt);
+	return edata;
+}
+
+/*
+ * A resumed migration: the settings the skipped statements made (SET,
+ * RESET, SET ROLE, SET SESSION AUTHORIZATION) are made again, each in its
+ * own transaction as it first ran.  SET LOCAL never outlived its statement.
+ */
+static void
+replay_settings(NoXact *nx, int done)
+{
+	PgmScript  *script = nx->script;
+	int			j;
+
+	for (j = 0; j < done; j++)
+	{
+		Node	   *tree = script->stmts[j].parsetree;
+		ErrorData  *volatile edata = NULL;
+
+		if (!IsA(tree, VariableSetStmt) || ((VariableSetStmt *) tree)->is_local)
+			continue;
+		PG_TRY();
+		{
+			SetCurrentStatementStartTimestamp();
+			StartTransactionCommand();
+			pgm_exec_toplevel(script->stmts[j].raw, script->file->body, nx->stmtcxt, NULL);
+			CommitTransactionCommand();
+		}
+		PG_CATCH();
+		{
+			edata = pgm_unit_catch(nx->rs->cxt);
+		}
+		PG_END_TRY();
+		MemoryContextSwitchTo(nx->rs->cxt);
+		MemoryContextReset(nx->stmtcxt);
+		if (edata != NULL)
+		{
+			pgm_decorate_error(script, j, edata, true, &nx->rs->hints);
+			ReThrowError(edata);
+		}
+	}
+}
+
+/*
+ * The statements of a no-transaction migration from the first one not
+ * done; returns NULL when all are done and the migration is recorded, or
+ * the error that ends it.
+ */
+static ErrorData *
+run_statements(NoXact *nx, bool failed_before)
+{
+	RunState   *rs = nx->rs;
+	PgmScript  *script = nx->script;
+	PgmFile    *file = script->file;
+	ErrorData  *volatile edata = NULL;
+	volatile bool retrying = failed_before;
+	volatile int done = 0;
+	int			i;
+
+	/* what an earlier attempt recorded, validated; settings it made */
+	PG_TRY();
+	{
 		pgm_unit_begin();
-		record_applied(rs, file, INSTR_TIME_GET_MILLISEC(elapsed));
-		values[0] = Int64GetDatum(file->version);
-		nestlevel = pgm_safe_sql_begin();
-		(void) SPI_execute_with_args("DELETE FROM pgmigrate.progress WHERE version = $1 AND direction = 'up'",
-									 1, types, values, NULL, false, 0);
-		pgm_safe_sql_end(nestlevel);
+		pgm_exec_check_script(script, &rs->hints);
+		done = pgm_progress_read(file, PGM_DIRECTION_UP, script->nstmts);
 		pgm_unit_end();
+		if (done == PGM_PROGRESS_NONE)
+			done = 0;
+		else
+		{
+			retrying = true;
+			if (done > 0)
+				ereport(LOG,
+						(errmsg("resuming migration " INT64_FORMAT " \"%s\" after statement %d of %d",
+								file->version, file->name, done, script->nstmts)));
+		}
+		replay_settings(nx, done);
+
+		/* a file of no statements (only a marker) */
+		if (script->nstmts == 0)
+			record_done_xact(nx, 0);
 	}
 	PG_CATCH();
 	{
@@ -500,13 +833,82 @@ run_no_transaction(RunState *rs, PgmScript *script)
 	PG_END_TRY();
 	MemoryContextSwitchTo(rs->cxt);
 	if (edata != NULL)
+		return edata;
+
+	for (i = done; i < script->nstmts; i++)
 	{
-		record_failure(rs, file, edata);
-		return false;
+		bool		took_effect;
+		int			attempt;
+
+		edata = before_statement(nx, i, retrying && i == done, &took_effect);
+		if (edata != NULL)
+			return edata;
+		if (took_effect)
+			continue;
+
+		for (attempt = 0;; attempt++)
+		{
+			edata = run_statement(nx, i);
+			if (edata == NULL)
+				break;
+			if (!retry_lock_timeout(rs, edata, attempt, file))
+				return edata;
+		}
 	}
-	log_applied(rs, file, INSTR_TIME_GET_MILLISEC(elapsed));
+	return NULL;
+}
+
+/*
+ * A no-transaction migration: each statement in its own transaction, the
+ * session's settings put back at its end, succeeded or not.
+ */
+static bool
+run_no_transaction(RunState *rs, PgmScript *script, bool retrying)
+{
+	NoXact		nx;
+	ErrorData  *volatile edata = NULL;
+
+	nx.rs = rs;
+	nx.script = script;
+	nx.created = NIL;
+	nx.stmtcxt = AllocSetContextCreate(rs->cxt, "pg_migrate statement",
+									   ALLOCSET_DEFAULT_SIZES);
+	nx.settings = pgm_session_save(rs->cxt);
+	INSTR_TIME_SET_CURRENT(nx.start);
+
+	StartTransactionCommand();
+	pgm_lock_busy_begin();
+	rs->busy = true;
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(rs->cxt);
+
+	/* errors from outside a statement too (a cancel while backing off) */
+	PG_TRY();
+	{
+		edata = run_statements(&nx, retrying);
+	}
+	PG_CATCH();
+	{
+		edata = pgm_unit_catch(rs->cxt);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(rs->cxt);
+
+	StartTransactionCommand();
+	pgm_session_restore(nx.settings);
+	pgm_lock_busy_end();
+	rs->busy = false;
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(rs->cxt);
+	MemoryContextDelete(nx.stmtcxt);
+
+	if (edata != NULL)
+		return end_failure(rs, script->file, edata);
+	log_applied(rs, script->file, elapsed_ms(&nx));
 	return true;
 }
+
+/* ---------- the run ---------- */
 
 static void
 set_lock_timeout(int ms)
@@ -518,12 +920,56 @@ set_lock_timeout(int ms)
 							 GUC_ACTION_SET, true, 0, false);
 }
 
+/* The migrations of the plan, in order, until one fails. */
+static void
+run_pending(RunState *rs)
+{
+	PgmRunResult *result = rs->result;
+	int			k;
+
+	if (rs->failed_file != NULL)
+		record_failure(rs, rs->failed_file, rs->failed_error, true);
+
+	for (k = 0; !result->failed && k < rs->npending; k++)
+	{
+		PgmScript  *script = rs->pending[k];
+		bool		ok;
+
+		CHECK_FOR_INTERRUPTS();
+		if (script->no_transaction)
+			ok = run_no_transaction(rs, script, rs->retrying[k]);
+		else
+			ok = run_transactional(rs, script);
+		if (!ok)
+		{
+			result->failed = !result->canceled || rs->opts->record_cancel;
+			break;
+		}
+		result->applied++;
+		pgm_file_release(script->file);
+	}
+}
+
+/*
+ * An error outside any migration (preparing the run, recording a failure,
+ * a cancel between migrations): logged, and the run ends failed, or
+ * canceled for a cancel.
+ */
+static void
+run_error(RunState *rs, ErrorData *edata)
+{
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		rs->result->canceled = true;
+	rs->result->failed = !rs->result->canceled || rs->opts->record_cancel;
+	rs->result->error = pgm_error_line(edata);
+	log_error(edata);
+}
+
 void
 pgm_run_folder(const PgmRunOptions *opts, PgmRunResult *result)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	RunState	rs;
-	int			k;
 
 	memset(result, 0, sizeof(PgmRunResult));
 	memset(&rs, 0, sizeof(rs));
@@ -537,54 +983,25 @@ pgm_run_folder(const PgmRunOptions *opts, PgmRunResult *result)
 	PG_TRY();
 	{
 		prepare_run(&rs);
+		run_pending(&rs);
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata = pgm_unit_catch(rs.cxt);
-
-		result->failed = true;
-		result->error = pgm_error_line(edata);
-		edata->elevel = LOG;
-		edata->output_to_client = false;
-		ThrowErrorData(edata);
+		run_error(&rs, pgm_unit_catch(rs.cxt));
 	}
 	PG_END_TRY();
 
-	if (!result->failed && rs.failed_file != NULL)
-		record_failure(&rs, rs.failed_file, rs.failed_error);
-
-	for (k = 0; !result->failed && k < rs.npending; k++)
-	{
-		PgmScript  *script = rs.pending[k];
-		bool		ok;
-
-		CHECK_FOR_INTERRUPTS();
-		if (script->no_transaction)
-		{
-			ok = run_no_transaction(&rs, script);
-			StartTransactionCommand();
-			pgm_lock_busy_end();
-			CommitTransactionCommand();
-			MemoryContextSwitchTo(rs.cxt);
-		}
-		else
-			ok = run_transactional(&rs, script);
-		if (!ok)
-		{
-			if (result->canceled)
-				break;
-			result->failed = true;
-			break;
-		}
-		result->applied++;
-		pgm_file_release(script->file);
-	}
-
-	/* the lock is session-scoped: give it back inside a transaction */
+	/*
+	 * The locks are session-scoped: give them back inside a transaction, on
+	 * every way out of the run.
+	 */
 	StartTransactionCommand();
+	if (rs.busy)
+		pgm_lock_busy_end();
 	pgm_unlock_session();
 	CommitTransactionCommand();
-	set_lock_timeout(0);
+	(void) set_config_option("lock_timeout", NULL, PGC_SUSET, PGC_S_SESSION,
+							 GUC_ACTION_SET, true, 0, false);
 	pgstat_report_activity(STATE_IDLE, NULL);
 
 	MemoryContextSwitchTo(oldcontext);

@@ -19,13 +19,25 @@ typedef struct PgmRunOptions
 	int			lock_timeout_ms;	/* 0: none */
 	int			lock_retries;	/* extra attempts after a lock timeout */
 	const char *fix_hint;		/* a failed migration's hint; NULL: a job's */
+
+	/*
+	 * A query cancel (pg_cancel_backend) of a migration is its failure:
+	 * logged, recorded (history "failed" row, the tool's table dirty) and
+	 * retried by the next run, with result->canceled set so that the caller
+	 * runs again without waiting for the folder to change.  For the
+	 * scheduler, which has no job row to show a cancel.  Otherwise a cancel
+	 * is logged and ends the run as canceled, recording nothing (jobs:
+	 * migrate_cancel, shown in the job's row).
+	 */
+	bool		record_cancel;
 } PgmRunOptions;
 
 typedef struct PgmRunResult
 {
 	int			applied;
 	bool		failed;
-	bool		canceled;		/* stopped by a query cancel (migrate_cancel) */
+	bool		canceled;		/* stopped by a query cancel (migrate_cancel,
+								 * pg_cancel_backend) */
 	char	   *error;			/* one line, for jobs and logs */
 } PgmRunResult;
 

@@ -22,8 +22,6 @@
 
 #include "postgres.h"
 
-#include "common/cryptohash.h"
-#include "common/sha2.h"
 #include "funcapi.h"
 #include "parser/parser.h"
 
@@ -33,19 +31,5 @@
 
 #define pgm_raw_parser(str) raw_parser((str), RAW_PARSE_DEFAULT)
 #define pgm_init_materialized_srf(fcinfo) InitMaterializedSRF((fcinfo), 0)
-
-/* SHA-256 of a buffer */
-static inline void
-pgm_sha256(const uint8 *data, size_t len, uint8 digest[PG_SHA256_DIGEST_LENGTH])
-{
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
-
-	if (ctx == NULL ||
-		pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, data, len) < 0 ||
-		pg_cryptohash_final(ctx, digest, PG_SHA256_DIGEST_LENGTH) < 0)
-		elog(ERROR, "could not compute SHA-256 checksum");
-	pg_cryptohash_free(ctx);
-}
 
 #endif							/* PGM_COMPAT_H */

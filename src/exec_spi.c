@@ -17,6 +17,14 @@
  * map back to the file.  The whole call stays one transaction: the caller
  * sees all of it or none of it.
  *
+ * Statements PostgreSQL refuses inside a transaction block say, through
+ * SPI, that they "cannot be executed from a function": not true of a
+ * migration, whose statements run in a transaction.  That refusal is
+ * reported as what it is, with the way out (a no-transaction file).
+ * DISCARD ALL is refused in every path before anything of its file runs:
+ * at top level it would reset the session applying the migrations,
+ * releasing the worker's migration lock (pgm_exec_check_script).
+ *
  * IDENTIFICATION
  *	  src/exec_spi.c
  *
@@ -32,8 +40,13 @@
 #include "miscadmin.h"
 #include "portability/instr_time.h"
 #include "storage/lock.h"
+#include "tcop/utility.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+
+/* PreventInTransactionBlock's refusal when not at top level (xact.c) */
+#define FROM_FUNCTION_MSGID "%s cannot be executed from a function"
+#define FROM_FUNCTION_SUFFIX " cannot be executed from a function"
 
 /*
  * SPI adds 'SQL statement "<text>"' as the outermost context line; we name
@@ -71,6 +84,78 @@ migration_hint(ErrorData *edata, const PgmFailHints *hints)
 	if (edata->hint != NULL)
 		return edata->hint;
 	return hints->fix;
+}
+
+/*
+ * A statement PostgreSQL refuses inside a transaction block was run in the
+ * migration's transaction: SPI's wording ("cannot be executed from a
+ * function") is replaced by the one PostgreSQL uses in a transaction block,
+ * naming the same statement, with the way out.  The statement's name comes
+ * from the original message when it is untranslated, else from its tag.
+ */
+static void
+reword_not_toplevel(PgmScript *script, int stmt, ErrorData *edata)
+{
+	const char *what;
+	size_t		mlen;
+	size_t		slen = strlen(FROM_FUNCTION_SUFFIX);
+
+	if (stmt < 0 || edata->sqlerrcode != ERRCODE_ACTIVE_SQL_TRANSACTION ||
+		edata->message_id == NULL ||
+		strcmp(edata->message_id, FROM_FUNCTION_MSGID) != 0)
+		return;
+
+	mlen = edata->message ? strlen(edata->message) : 0;
+	if (mlen > slen && strcmp(edata->message + mlen - slen, FROM_FUNCTION_SUFFIX) == 0)
+		what = pnstrdup(edata->message, mlen - slen);
+	else
+		what = CreateCommandName(script->stmts[stmt].parsetree);
+
+	edata->message = psprintf(_("%s cannot run inside a transaction block"), what);
+	edata->detail = pstrdup(_("Each migration runs as one transaction, unless its file runs outside a transaction block."));
+	edata->hint = psprintf(_("Put \"-- pg_migrate:no-transaction\" on the first line of migration file \"%s\" and apply it with migrate_apply_async() or the background worker, which run such files one statement at a time."),
+						   script->file->filename);
+}
+
+/* DISCARD ALL at statement i: an ERROR naming the file and line. */
+static void
+refuse_discard_all(PgmScript *script, int i, const PgmFailHints *hints)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("DISCARD ALL is not allowed in a migration"),
+				 errdetail("It would reset the session that applies the migrations, releasing its migration lock and its settings."),
+				 errhint("Use DISCARD PLANS, DISCARD SEQUENCES or DISCARD TEMP, or RESET for settings; settings a migration changes last until its end anyway.")));
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		pgm_decorate_error(script, i, edata, false, hints);
+		ThrowErrorData(edata);
+	}
+	PG_END_TRY();
+}
+
+void
+pgm_exec_check_script(PgmScript *script, const PgmFailHints *hints)
+{
+	int			i;
+
+	for (i = 0; i < script->nstmts; i++)
+	{
+		Node	   *tree = script->stmts[i].parsetree;
+
+		if (IsA(tree, DiscardStmt) && ((DiscardStmt *) tree)->target == DISCARD_ALL)
+			refuse_discard_all(script, i, hints);
+	}
 }
 
 void
@@ -138,6 +223,8 @@ pgm_exec_migration(PgmScript *script, const PgmFailHints *hints)
 	volatile double duration_ms = 0;
 	instr_time	start;
 
+	pgm_exec_check_script(script, hints);
+
 	INSTR_TIME_SET_CURRENT(start);
 	PG_TRY();
 	{
@@ -186,6 +273,7 @@ pgm_exec_migration(PgmScript *script, const PgmFailHints *hints)
 		MemoryContextSwitchTo(oldcontext);
 		edata = CopyErrorData();
 		FlushErrorState();
+		reword_not_toplevel(script, current, edata);
 		pgm_decorate_error(script, current, edata, false, hints);
 		ThrowErrorData(edata);
 		pg_unreachable();

@@ -23,6 +23,14 @@
 extern double pgm_exec_migration(PgmScript *script, const PgmFailHints *hints);
 
 /*
+ * Refuses, before anything of script runs, what no migration may run in
+ * any path: DISCARD ALL (it would reset the session applying the
+ * migrations, releasing the worker's migration lock).  The error names the
+ * file and line like a failing statement's.
+ */
+extern void pgm_exec_check_script(PgmScript *script, const PgmFailHints *hints);
+
+/*
  * Adds the file, line, column and statement to an error raised by
  * statement stmt of script (-1: none), keeping its SQLSTATE and message.
  * positions_in_file: the statement ran with the whole file as query text

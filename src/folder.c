@@ -7,12 +7,25 @@
  * names, sorts them by version and checks for duplicates before anything
  * is read.  This file does the I/O: listing, reading, checksums and the
  * folder's fingerprint.
- * Files are then read whole, once, into memory; the checksum and the
+ * A file that runs is read whole, once, into memory; the checksum and the
  * executed SQL come from the same bytes, so a file edited during a call
- * cannot be applied in a form other than the one recorded.
+ * cannot be applied in a form other than the one recorded.  A file whose
+ * checksum is all that is needed passes through a small buffer instead
+ * (pgm_file_checksum); loaded later in the same call, its bytes must have
+ * that checksum.
  *
- * Memory: everything is allocated in the caller's current memory context;
- * pgm_file_release gives back the bytes of files that will not run.
+ * Files are read in pieces of READ_CHUNK bytes, each checked (no NUL byte,
+ * valid in the database encoding), hashed and counted in lines, with an
+ * interrupt check in between: a large file does not hold up a cancel.
+ *
+ * What is checked is what is read (policy.h): the folder is checked once
+ * its directory is open for listing, each file once it is open for
+ * reading, on what was opened rather than on its name.
+ *
+ * Memory: the folder is allocated in the caller's current memory context,
+ * and so are the bytes of its files (in that context, folder->cxt, even when
+ * a file is loaded later in another); pgm_file_release gives back the bytes
+ * of a file that ran or will not run.
  *
  * IDENTIFICATION
  *	  src/folder.c
@@ -21,10 +34,14 @@
  */
 #include "postgres.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/cryptohash.h"
 #include "common/hashfn.h"
+#include "common/sha2.h"
 #include "compat.h"
 #include "errctx.h"
 #include "folder.h"
@@ -41,6 +58,19 @@
 /* pg_migrate.max_file_size, in kB; 1GB is PostgreSQL's limit for a text */
 #define MAX_FILE_SIZE_KB (1024 * 1024)
 static int	pgm_max_file_size_kb = MAX_FILE_SIZE_KB;
+
+/* bytes read, checked and hashed between two interrupt checks */
+#define READ_CHUNK (64 * 1024)
+
+/* One file being read: what was taken so far. */
+typedef struct FileReader
+{
+	PgmFile    *file;
+	PgmFileContext ctx;			/* the file and line of an error */
+	int			encoding;		/* the database's */
+	pg_cryptohash_ctx *hash;
+	int			line;			/* line of the first byte not taken */
+} FileReader;
 
 void
 pgm_folder_init(void)
@@ -95,6 +125,8 @@ pgm_folder_scan(const char *path, List **problems)
 				 errmsg("could not read migration folder \"%s\": %m", path),
 				 errdetail("The folder is read by the database server, as the operating system user that runs it."),
 				 errhint("Check that the server's operating system user may list the folder.")));
+	/* the names listed are those of the directory that was checked */
+	pgm_check_opened_folder(allowed, dirfd(dir), path);
 	while ((de = ReadDir(dir, path)) != NULL)
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -105,38 +137,74 @@ pgm_folder_scan(const char *path, List **problems)
 	folder = palloc0(sizeof(PgmFolder));
 	folder->path = pstrdup(path);
 	folder->allowed = allowed;
+	folder->cxt = CurrentMemoryContext;
 	folder->files = pgm_listing_finish(&listing, &folder->nfiles);
 	return folder;
 }
 
-/* Refuses bytes that the server could not take as query text. */
-static void
-check_text(PgmFile *file, PgmFileContext *ctx)
+/* Newlines in p[0, n). */
+static int
+count_newlines(const char *p, size_t n)
 {
-	const char *nul = memchr(file->body, '\0', file->len);
-	int			valid;
+	const char *end = p + n;
+	int			count = 0;
+
+	while ((p = memchr(p, '\n', end - p)) != NULL)
+	{
+		count++;
+		p++;
+	}
+	return count;
+}
+
+static void
+checksum_failed(FileReader *r)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INTERNAL_ERROR),
+			 errmsg("could not compute the checksum of migration file \"%s\": %s",
+					r->file->filename, pg_cryptohash_error(r->hash))));
+}
+
+/*
+ * Checks, hashes and counts the lines of the next n bytes of the file, at p;
+ * returns how many were taken.  Bytes the server could not take as query
+ * text are refused, with their line in the error context.  A character cut
+ * at the end of the piece is left for the next piece (unless at_end).
+ */
+static size_t
+take_piece(FileReader *r, const char *p, size_t n, bool at_end)
+{
+	const char *nul = memchr(p, '\0', n);
+	size_t		valid;
 
 	if (nul != NULL)
 	{
-		pgm_errctx_at(ctx, pgm_line_at(file->body, nul - file->body), 0, NULL);
+		pgm_errctx_at(&r->ctx, r->line + count_newlines(p, nul - p), 0, NULL);
 		ereport(ERROR,
 				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
-				 errmsg("migration file \"%s\" contains a NUL byte", file->filename),
+				 errmsg("migration file \"%s\" contains a NUL byte", r->file->filename),
 				 errhint("Migration files must be text; remove the NUL byte or save the file in the database encoding (%s).",
 						 GetDatabaseEncodingName())));
 	}
 
-	valid = pg_encoding_verifymbstr(GetDatabaseEncoding(), file->body, (int) file->len);
-	if (valid < (int) file->len)
+	valid = (size_t) pg_encoding_verifymbstr(r->encoding, p, (int) n);
+	if (valid < n &&
+		(at_end || n - valid >= (size_t) pg_encoding_max_length(r->encoding)))
 	{
-		pgm_errctx_at(ctx, pgm_line_at(file->body, valid), 0, NULL);
+		pgm_errctx_at(&r->ctx, r->line + count_newlines(p, valid), 0, NULL);
 		ereport(ERROR,
 				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
-				 errmsg("migration file \"%s\" is not valid %s", file->filename,
+				 errmsg("migration file \"%s\" is not valid %s", r->file->filename,
 						GetDatabaseEncodingName()),
-				 errdetail("Invalid byte sequence 0x%02x.", (unsigned char) file->body[valid]),
+				 errdetail("Invalid byte sequence 0x%02x.", (unsigned char) p[valid]),
 				 errhint("Save the file in the database encoding (%s).", GetDatabaseEncodingName())));
 	}
+
+	if (pg_cryptohash_update(r->hash, (const uint8 *) p, valid) < 0)
+		checksum_failed(r);
+	r->line += count_newlines(p, valid);
+	return valid;
 }
 
 static void
@@ -149,20 +217,33 @@ not_regular(PgmFolder *folder, PgmFile *file)
 			 errhint("Replace it with a regular file, or remove it from the folder.")));
 }
 
-void
-pgm_file_load(PgmFolder *folder, PgmFile *file)
+/*
+ * Reads a file once, in pieces, checking and hashing each; keep: into
+ * file->body, else through a small buffer.  Opens the file, then checks
+ * that what was opened lies in the allowed directories.
+ */
+static void
+read_file(PgmFolder *folder, PgmFile *file, bool keep)
 {
 	char	   *path = psprintf("%s/%s", folder->path, file->filename);
 	struct stat st;
 	int			fd;
 	/* a file and its terminating NUL must fit in one palloc */
 	size_t		max_size = Min((size_t) pgm_max_file_size_kb * 1024, MaxAllocSize - 1);
-	size_t		done = 0;
+	size_t		len;
+	size_t		done = 0;		/* bytes read */
+	size_t		unchecked = 0;	/* of those, not taken yet */
+	char	   *base;			/* keep: the body; else the buffer */
+	char	   *at;				/* the first byte not taken yet */
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
-	PgmFileContext ctx;
+	char		checksum[PGM_CHECKSUM_LEN + 1];
+	FileReader	r;
 
-	pgm_errctx_push(&ctx, file->filename);
-	pgm_check_file(folder->allowed, folder->path, file->filename, path);
+	memset(&r, 0, sizeof(r));
+	r.file = file;
+	r.encoding = GetDatabaseEncoding();
+	r.line = 1;
+	pgm_errctx_push(&r.ctx, file->filename);
 
 	/* O_NONBLOCK: opening a FIFO must not block; fstat then refuses it */
 	fd = OpenTransientFile(path, O_RDONLY | O_NONBLOCK | PG_BINARY);
@@ -172,6 +253,7 @@ pgm_file_load(PgmFolder *folder, PgmFile *file)
 				 errmsg("could not open migration file \"%s\": %m", file->filename),
 				 errdetail("The file is in folder \"%s\".", folder->path),
 				 errhint("Check that the file, or the target of the link, exists and that the database server's operating system user can read it.")));
+	pgm_check_opened_file(folder->allowed, fd, folder->path, file->filename);
 
 	if (fstat(fd, &st) != 0)
 		ereport(ERROR,
@@ -187,18 +269,36 @@ pgm_file_load(PgmFolder *folder, PgmFile *file)
 				 errdetail("The file has %lld bytes; pg_migrate.max_file_size allows %zu.",
 						   (long long) st.st_size, max_size),
 				 errhint("Split the migration into smaller files, or raise pg_migrate.max_file_size.")));
+	len = (size_t) st.st_size;
+
+	/* room for one byte more than the file has: see the loop */
+	if (keep)
+		base = MemoryContextAlloc(folder->cxt, len + 1);
+	else
+		base = palloc(Min(len + 1, READ_CHUNK) + MAX_MULTIBYTE_CHAR_LEN);
+	at = base;
+
+	r.hash = pg_cryptohash_create(PG_SHA256);
+	if (r.hash == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	if (pg_cryptohash_init(r.hash) < 0)
+		checksum_failed(&r);
 
 	/*
 	 * Ask for one byte more than the file has: a short read then means end
 	 * of file (no extra read call), and getting that byte means it grew.
 	 */
-	file->len = (size_t) st.st_size;
-	file->body = palloc(file->len + 1);
 	for (;;)
 	{
-		size_t		want = file->len + 1 - done;
-		ssize_t		n = read(fd, file->body + done, want);
+		size_t		want = Min((size_t) READ_CHUNK, len + 1 - done);
+		ssize_t		n;
+		bool		at_end;
+		size_t		taken;
 
+		CHECK_FOR_INTERRUPTS();
+		n = read(fd, at + unchecked, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -207,28 +307,71 @@ pgm_file_load(PgmFolder *folder, PgmFile *file)
 					 errmsg("could not read migration file \"%s\": %m", file->filename),
 					 errdetail("The file is in folder \"%s\".", folder->path)));
 		done += n;
-		if (done > file->len || (n == 0 && done < file->len))
+		if (done > len || (n == 0 && done < len))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("migration file \"%s\" changed while it was read", file->filename),
-					 done > file->len ?
-					 errdetail("The file had %zu bytes when it was opened and more while it was read.", file->len) :
-					 errdetail("The file had %zu bytes when it was opened and fewer while it was read.", file->len),
+					 done > len ?
+					 errdetail("The file had %zu bytes when it was opened and more while it was read.", len) :
+					 errdetail("The file had %zu bytes when it was opened and fewer while it was read.", len),
 					 errhint("Do not change migration files while they are being applied.")));
-		if (n == 0 || (done == file->len && (size_t) n < want))
+		at_end = (n == 0 || (done == len && (size_t) n < want));
+
+		unchecked += n;
+		taken = take_piece(&r, at, unchecked, at_end);
+		unchecked -= taken;
+		if (keep)
+			at += taken;
+		else if (unchecked > 0)
+			memmove(base, at + taken, unchecked);
+		if (at_end)
 			break;
 	}
 	CloseTransientFile(fd);
-	file->body[file->len] = '\0';
 
-	check_text(file, &ctx);
+	if (pg_cryptohash_final(r.hash, digest, sizeof(digest)) < 0)
+		checksum_failed(&r);
+	pg_cryptohash_free(r.hash);
+	hex_encode((const char *) digest, PG_SHA256_DIGEST_LENGTH, checksum);
+	checksum[PGM_CHECKSUM_LEN] = '\0';
 
-	pgm_sha256((const uint8 *) file->body, file->len, digest);
-	hex_encode((const char *) digest, PG_SHA256_DIGEST_LENGTH, file->checksum);
-	file->checksum[PGM_CHECKSUM_LEN] = '\0';
+	/* read before in this call: what runs must be what was checksummed */
+	if (file->loaded && strcmp(checksum, file->checksum) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migration file \"%s\" changed while it was read", file->filename),
+				 errdetail("Its SHA-256 checksum was %s when it was read earlier in this call, and is %s now.",
+						   file->checksum, checksum),
+				 errhint("Do not change migration files while they are being applied.")));
+
+	memcpy(file->checksum, checksum, sizeof(checksum));
+	file->len = len;
 	file->loaded = true;
+	if (keep)
+	{
+		base[len] = '\0';
+		file->body = base;
+		pgm_line_cursor_init(&file->pos);
+		file->pos_chars = 0;
+	}
+	else
+		pfree(base);
 	pfree(path);
-	pgm_errctx_pop(&ctx);
+	pgm_errctx_pop(&r.ctx);
+}
+
+void
+pgm_file_load(PgmFolder *folder, PgmFile *file)
+{
+	if (file->body == NULL)
+		read_file(folder, file, true);
+}
+
+void
+pgm_file_checksum(PgmFolder *folder, PgmFile *file)
+{
+	if (file->body == NULL)
+		read_file(folder, file, false);
 }
 
 void
@@ -237,8 +380,17 @@ pgm_file_release(PgmFile *file)
 	if (file->body != NULL)
 		pfree(file->body);
 	file->body = NULL;
+	pgm_line_cursor_init(&file->pos);
+	file->pos_chars = 0;
 }
 
+/*
+ * Only metadata is read here, and nothing of it reaches a user or runs: a
+ * changed fingerprint makes the worker apply the folder, through
+ * pgm_folder_scan and pgm_file_load and their checks.  The entries are
+ * looked up in the directory that was listed (fstatat), not by a path
+ * resolved again.
+ */
 bool
 pgm_folder_signature(const char *path, uint64 *signature)
 {
@@ -253,20 +405,18 @@ pgm_folder_signature(const char *path, uint64 *signature)
 	{
 		size_t		len = strlen(de->d_name);
 		struct stat st;
-		char	   *file;
 		uint64		entry[3];
 
+		CHECK_FOR_INTERRUPTS();
 		if (pgm_format()->classify(de->d_name, len).kind == PGM_NAME_IGNORED)
 			continue;
-		file = psprintf("%s/%s", path, de->d_name);
 		memset(entry, 0, sizeof(entry));
-		if (stat(file, &st) == 0)
+		if (fstatat(dirfd(dir), de->d_name, &st, 0) == 0)
 		{
 			entry[0] = (uint64) st.st_size;
 			entry[1] = (uint64) st.st_mtim.tv_sec;
 			entry[2] = (uint64) st.st_mtim.tv_nsec;
 		}
-		pfree(file);
 		/* a sum of per-file hashes: independent of readdir order */
 		sum += hash_bytes_extended((const unsigned char *) de->d_name, (int) len,
 								   hash_bytes_extended((const unsigned char *) entry,

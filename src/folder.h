@@ -13,6 +13,7 @@
 
 #include "nodes/pg_list.h"
 #include "problems.h"
+#include "textpos.h"
 
 #define PGM_CHECKSUM_LEN 64		/* hex SHA-256 */
 
@@ -39,17 +40,26 @@ typedef struct PgmFile
 	PgmSource	up;
 	PgmSource	down;			/* down.filename NULL: no down migration */
 
-	/* set by pgm_file_load */
-	bool		loaded;
-	char	   *body;			/* NUL-terminated file bytes, NULL once released */
+	/* set by pgm_file_load and pgm_file_checksum */
+	bool		loaded;			/* checksum and len are known */
+	char	   *body;			/* NUL-terminated file bytes, NULL if not held */
 	size_t		len;
 	char		checksum[PGM_CHECKSUM_LEN + 1];
+
+	/*
+	 * Where in body a position was last asked (pgm_script_position), so that
+	 * positions asked in ascending order cost one pass over the file in all:
+	 * the line, and the characters from its start to pos.off.
+	 */
+	PgmLineCursor pos;
+	int			pos_chars;
 } PgmFile;
 
 typedef struct PgmFolder
 {
 	char	   *path;			/* as given by the caller */
 	List	   *allowed;		/* allowed directories; NIL: any */
+	MemoryContext cxt;			/* where the folder and file bytes live */
 	int			nfiles;
 	PgmFile    *files;			/* ascending version */
 } PgmFolder;
@@ -57,17 +67,32 @@ typedef struct PgmFolder
 extern void pgm_folder_init(void);
 
 /*
- * Lists the migrations of a folder; reads no file contents.  With problems
- * NULL, a bad name or a duplicate version raises an ERROR; otherwise each is
- * added to *problems (a List of PgmProblem) and the file is left out.
+ * Lists the migrations of a folder; reads no file contents.  The folder
+ * lives in the current memory context.  With problems NULL, a bad name or a
+ * duplicate version raises an ERROR; otherwise each is added to *problems
+ * (a List of PgmProblem) and the file is left out.
  */
 extern PgmFolder *pgm_folder_scan(const char *path, List **problems);
 
 /*
- * Reads a file once, checks its size and encoding and computes its checksum.
- * What is checksummed is what will be executed.
+ * Reads a file once into file->body, checks its size and encoding and
+ * computes its checksum: what is checksummed is what will be executed.  If
+ * the checksum was known already (pgm_file_checksum, or a load since
+ * released), bytes with another checksum are refused (55000, the file changed
+ * during the call), so the checksum compared with the history is still that
+ * of what runs.  Does nothing if the bytes are held already.  The bytes are
+ * allocated in folder->cxt, whatever the current memory context: a file may
+ * be loaded in a short-lived context and released later.
  */
 extern void pgm_file_load(PgmFolder *folder, PgmFile *file);
+
+/*
+ * The same reading and checks as pgm_file_load, keeping only the checksum
+ * and the length: the bytes pass through a buffer of a few kB, whatever the
+ * file's size.  For files that will not run (already applied, status), and
+ * for a first pass whose files are loaded later only if they run.
+ */
+extern void pgm_file_checksum(PgmFolder *folder, PgmFile *file);
 
 /* Frees the bytes of a loaded file, keeping its checksum. */
 extern void pgm_file_release(PgmFile *file);

@@ -15,6 +15,7 @@
 #include "postgres.h"
 
 #include "format.h"
+#include "miscadmin.h"
 
 static const PgmFormat golang_format = {
 	.name = "golang-migrate",
@@ -63,12 +64,13 @@ pgm_listing_add(PgmListing *l, const char *entry)
 		case PGM_NAME_IGNORED:
 			return;
 		case PGM_NAME_INVALID:
+		case PGM_NAME_CASE:
 		case PGM_NAME_NEGATIVE:
 		case PGM_NAME_OVERFLOW:
 			if (l->problems == NULL)
 				ereport(ERROR,
-						(errcode(pn.kind == PGM_NAME_INVALID ? ERRCODE_INVALID_NAME :
-								 ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						(errcode(pn.kind == PGM_NAME_INVALID || pn.kind == PGM_NAME_CASE ?
+								 ERRCODE_INVALID_NAME : ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 						 errmsg("invalid migration file name \"%s\"", entry),
 						 errdetail("Migration file \"%s\": %s", entry,
 								   l->format->name_problem(pn.kind)),
@@ -109,6 +111,7 @@ check_duplicates(PgmFile *files, int n, bool down, const char *path, List **prob
 
 	for (i = 1; i < n; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (files[i].version != files[kept - 1].version)
 		{
 			files[kept++] = files[i];
@@ -144,6 +147,7 @@ pgm_listing_finish(PgmListing *l, int *n)
 	/* both lists are sorted: attach each down source to its up migration */
 	for (i = 0, j = 0; i < l->nup && j < l->ndown;)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (l->ups[i].version < l->downs[j].version)
 			i++;
 		else if (l->ups[i].version > l->downs[j].version)

@@ -9,8 +9,8 @@
  * and must fit in a signed 64-bit integer (it is stored as bigint).  Files
  * whose names do not end in ".sql" are not migrations (README.md, .gitkeep,
  * atlas.sum); hidden files are skipped like editors' and tools' scratch
- * files.  A ".sql" file that matches no pattern is reported, so a typo never
- * silently skips a migration.
+ * files.  A ".sql" file (in any letter case: "3_x.up.SQL") that matches no
+ * pattern exactly is reported, so a typo never silently skips a migration.
  *
  * No server headers: built into the extension and into test/unit and
  * test/fuzz as is.
@@ -23,6 +23,27 @@
 #include "format_golang.h"
 
 #include <string.h>
+
+static char
+lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char) (c - 'A' + 'a') : c;
+}
+
+/* Does s end in suffix (lower case), ignoring the letter case of s? */
+static int
+ends_with_ci(const char *s, size_t len, const char *suffix)
+{
+	size_t		slen = strlen(suffix);
+	size_t		i;
+
+	if (len < slen)
+		return 0;
+	for (i = 0; i < slen; i++)
+		if (lower(s[len - slen + i]) != suffix[i])
+			return 0;
+	return 1;
+}
 
 static int
 ends_with(const char *s, size_t len, const char *suffix)
@@ -37,6 +58,7 @@ pgm_parse_name(const char *filename, size_t len)
 {
 	PgmName		result;
 	size_t		pos = 0;
+	const char *suffix;
 	size_t		stem_len;
 	uint64_t	version = 0;
 	int			overflow = 0;
@@ -44,24 +66,25 @@ pgm_parse_name(const char *filename, size_t len)
 	memset(&result, 0, sizeof(result));
 	result.kind = PGM_NAME_IGNORED;
 
-	if (len == 0 || filename[0] == '.' || !ends_with(filename, len, ".sql"))
+	if (len == 0 || filename[0] == '.' || !ends_with_ci(filename, len, ".sql"))
 		return result;
 
-	if (ends_with(filename, len, ".up.sql"))
+	if (ends_with_ci(filename, len, ".up.sql"))
 	{
 		result.kind = PGM_NAME_UP;
-		stem_len = len - strlen(".up.sql");
+		suffix = ".up.sql";
 	}
-	else if (ends_with(filename, len, ".down.sql"))
+	else if (ends_with_ci(filename, len, ".down.sql"))
 	{
 		result.kind = PGM_NAME_DOWN;
-		stem_len = len - strlen(".down.sql");
+		suffix = ".down.sql";
 	}
 	else
 	{
 		result.kind = PGM_NAME_INVALID;
 		return result;
 	}
+	stem_len = len - strlen(suffix);
 
 	if (filename[0] == '-' && len > 1 && filename[1] >= '0' && filename[1] <= '9')
 	{
@@ -91,6 +114,12 @@ pgm_parse_name(const char *filename, size_t len)
 		result.kind = PGM_NAME_OVERFLOW;
 		return result;
 	}
+	/* a migration but for ".UP.SQL" and the like: said as such */
+	if (!ends_with(filename, len, suffix))
+	{
+		result.kind = PGM_NAME_CASE;
+		return result;
+	}
 
 	result.version = (int64_t) version;
 	result.desc_start = pos + 1;
@@ -109,6 +138,8 @@ pgm_name_problem(PgmNameKind kind)
 			return "Migration versions cannot be negative.";
 		case PGM_NAME_OVERFLOW:
 			return "Migration versions must fit in a bigint (at most 9223372036854775807).";
+		case PGM_NAME_CASE:
+			return "Migration file names end in .up.sql or .down.sql, in lower case.";
 		default:
 			return "";
 	}

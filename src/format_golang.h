@@ -18,6 +18,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * A .sql file is one whose name ends in ".sql" in any letter case
+ * (".SQL", ".Sql"): a name that only a case-insensitive file system or a
+ * habit of capitals sets apart from a migration is reported, never
+ * silently skipped.
+ */
 typedef enum PgmNameKind
 {
 	PGM_NAME_IGNORED,			/* not a .sql file, or a hidden file */
@@ -25,7 +31,9 @@ typedef enum PgmNameKind
 	PGM_NAME_DOWN,				/* <version>_<name>.down.sql */
 	PGM_NAME_INVALID,			/* a .sql file that matches no pattern */
 	PGM_NAME_NEGATIVE,			/* starts with "-" and a digit */
-	PGM_NAME_OVERFLOW			/* version does not fit in bigint */
+	PGM_NAME_OVERFLOW,			/* version does not fit in bigint */
+	PGM_NAME_CASE				/* a migration's name but for the letter case
+								 * of .up.sql or .down.sql */
 } PgmNameKind;
 
 typedef struct PgmName
@@ -42,7 +50,7 @@ typedef struct PgmName
  */
 extern PgmName pgm_parse_name(const char *filename, size_t len);
 
-/* A one-sentence reason for PGM_NAME_INVALID/NEGATIVE/OVERFLOW names. */
+/* A one-sentence reason for PGM_NAME_INVALID/NEGATIVE/OVERFLOW/CASE names. */
 extern const char *pgm_name_problem(PgmNameKind kind);
 
 #endif							/* PGM_FORMAT_GOLANG_H */

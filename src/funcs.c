@@ -26,6 +26,7 @@
 #include "track.h"
 #include "plan.h"
 #include "policy.h"
+#include "progress.h"
 #include "repair.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -82,6 +83,9 @@ migrate_apply(PG_FUNCTION_ARGS)
 		opts.target = PG_GETARG_INT64(1);
 	opts.out_of_order = !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
 	opts.ignore_missing = !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
+	/* 1.0's migrate_apply has four arguments */
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+		opts.lint = text_to_cstring(PG_GETARG_TEXT_PP(4));
 
 	pgm_check_primary();
 	pgm_init_materialized_srf(fcinfo);
@@ -149,10 +153,7 @@ migrate_status(PG_FUNCTION_ARGS)
 	{
 		folder = pgm_folder_scan(dir, NULL);
 		for (k = 0; k < folder->nfiles; k++)
-		{
-			pgm_file_load(folder, &folder->files[k]);
-			pgm_file_release(&folder->files[k]);
-		}
+			pgm_file_checksum(folder, &folder->files[k]);
 	}
 	plan = pgm_plan_read(folder);
 
@@ -271,6 +272,8 @@ migrate_force(PG_FUNCTION_ARGS)
 	memset(&tracked, 0, sizeof(tracked));
 	pgm_track_read(&tracked);
 	pgm_track_force(&tracked, PG_GETARG_INT64(0));
+	/* statements a half-run no-transaction file recorded no longer count */
+	(void) pgm_progress_clear_all(NULL, NULL);
 	rc = SPI_finish();
 	if (rc != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed: %s", SPI_result_code_string(rc));

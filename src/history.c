@@ -32,6 +32,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "history.h"
+#include "miscadmin.h"
 #include "safe_sql.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -39,6 +40,24 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
+
+/*
+ * pgmigrate.history is written as its owner (the extension's): callers
+ * may read it but not write it, so nobody records a migration applied or
+ * pending behind pg_migrate's back.
+ */
+static Oid
+history_relid(void)
+{
+	Oid			nsp = get_namespace_oid("pgmigrate", false);
+	Oid			relid = get_relname_relid("history", nsp);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"pgmigrate.history\" does not exist")));
+	return relid;
+}
 
 bool
 pgm_history_is_applied_state(const char *state)
@@ -123,7 +142,9 @@ pgm_history_writer_init(PgmHistoryWriter *w, const char *directory, const char *
 {
 	w->insert_plan = NULL;
 	w->directory = pstrdup(directory);
-	w->applied_by = applied_by ? pstrdup(applied_by) : NULL;
+	/* taken now: the rows are written as the table's owner */
+	w->applied_by = pstrdup(applied_by ? applied_by :
+							GetUserNameFromId(GetUserId(), false));
 }
 
 void
@@ -134,9 +155,10 @@ pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
 	MemoryContext caller = CurrentMemoryContext;
 	Datum		values[10];
 	char		nulls[10];
-	int			nestlevel = pgm_safe_sql_begin();
+	PgmAsOwner	owner;
 	int			rc;
 
+	pgm_as_owner_begin(history_relid(), &owner);
 	if (w->insert_plan == NULL)
 	{
 		Oid			argtypes[10] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
@@ -146,7 +168,7 @@ pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
 									 "(version, name, file, directory, checksum, state, duration_ms, "
 									 "applied_by, error, version_text) "
 									 "VALUES ($1, $2, $3, $4, $5, $6, $7, "
-									 "COALESCE($8::name, CURRENT_USER), $9, $10)",
+									 "$8, $9, $10)",
 									 10, argtypes);
 		if (w->insert_plan == NULL)
 			elog(ERROR, "preparing history insert failed: %s",
@@ -164,8 +186,7 @@ pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
 	values[5] = CStringGetTextDatum(state);
 	values[6] = Float8GetDatum(duration_ms);
 	nulls[6] = duration_ms < 0 ? 'n' : ' ';
-	values[7] = w->applied_by ? CStringGetTextDatum(w->applied_by) : (Datum) 0;
-	nulls[7] = w->applied_by ? ' ' : 'n';
+	values[7] = CStringGetTextDatum(w->applied_by);
 	values[8] = error ? CStringGetTextDatum(error) : (Datum) 0;
 	nulls[8] = error ? ' ' : 'n';
 	values[9] = file ? CStringGetTextDatum(file->version_text) : (Datum) 0;
@@ -173,7 +194,7 @@ pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
 
 	rc = SPI_execute_plan(w->insert_plan, values, nulls, false, 0);
 	pgm_spi_check(rc, SPI_OK_INSERT, "recording migration history");
-	pgm_safe_sql_end(nestlevel);
+	pgm_as_owner_end(&owner);
 	MemoryContextSwitchTo(caller);
 }
 
@@ -224,7 +245,7 @@ pgm_history_batch_flush(PgmHistoryWriter *w, PgmHistoryBatch *batch)
 	FLOAT8ARRAYOID, TIMESTAMPTZARRAYOID, TEXTOID, TEXTOID, TEXTARRAYOID};
 	Datum		values[9];
 	char		nulls[9];
-	int			nestlevel;
+	PgmAsOwner	owner;
 	int			rc;
 
 	if (batch->n == 0)
@@ -240,21 +261,20 @@ pgm_history_batch_flush(PgmHistoryWriter *w, PgmHistoryBatch *batch)
 	values[5] = PointerGetDatum(construct_array(batch->times, batch->n, TIMESTAMPTZOID,
 												sizeof(TimestampTz), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	values[6] = CStringGetTextDatum(w->directory);
-	values[7] = w->applied_by ? CStringGetTextDatum(w->applied_by) : (Datum) 0;
-	nulls[7] = w->applied_by ? ' ' : 'n';
+	values[7] = CStringGetTextDatum(w->applied_by);
 	values[8] = PointerGetDatum(construct_array(batch->version_texts, batch->n, TEXTOID, -1, false, TYPALIGN_INT));
 
-	nestlevel = pgm_safe_sql_begin();
+	pgm_as_owner_begin(history_relid(), &owner);
 	rc = SPI_execute_with_args("INSERT INTO pgmigrate.history "
 							   "(version, name, file, directory, checksum, state, applied_at, "
 							   "duration_ms, applied_by, version_text) "
 							   "SELECT u.v, u.n, u.f, $7, u.c, 'applied', u.t, u.d, "
-							   "COALESCE($8::name, CURRENT_USER), u.vt "
+							   "$8, u.vt "
 							   "FROM unnest($1, $2, $3, $4, $5, $6, $9) WITH ORDINALITY "
 							   "AS u(v, n, f, c, d, t, vt, o) ORDER BY u.o",
 							   9, types, values, nulls, false, 0);
 	pgm_spi_check(rc, SPI_OK_INSERT, "recording migration history");
-	pgm_safe_sql_end(nestlevel);
+	pgm_as_owner_end(&owner);
 	MemoryContextSwitchTo(caller);
 	batch->n = 0;
 }

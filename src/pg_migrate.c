@@ -14,10 +14,11 @@
  */
 #include "postgres.h"
 
+#include "bgw_common.h"
 #include "fmgr.h"
 #include "folder.h"
+#include "lint.h"
 #include "policy.h"
-#include "worker.h"
 #include "utils/guc.h"
 
 PG_MODULE_MAGIC;
@@ -29,10 +30,7 @@ _PG_init(void)
 {
 	pgm_folder_init();
 	pgm_policy_init();
-	pgm_worker_init();
-#if PG_VERSION_NUM >= 150000
+	pgm_bgw_init();
+	pgm_lint_init();
 	MarkGUCPrefixReserved("pg_migrate");
-#else
-	EmitWarningsOnPlaceholders("pg_migrate");
-#endif
 }

@@ -106,7 +106,10 @@ merge(PgmPlan *plan, PgmFolder *folder, PgmHistory *hist)
 	}
 }
 
-/* Is V's dirty flag our own failure (its newest history row says failed)? */
+/*
+ * Is V's dirty flag our own failure (its newest history row says failed, or
+ * cleared by migrate_repair)?
+ */
 static bool
 dirty_is_ours(PgmPlan *plan)
 {
@@ -118,7 +121,8 @@ dirty_is_ours(PgmPlan *plan)
 	for (k = 0; k < plan->n; k++)
 		if (plan->items[k].version == t->dirty_version)
 			return plan->items[k].hist != NULL &&
-				strcmp(plan->items[k].hist->state, PGM_HIST_FAILED) == 0;
+				(strcmp(plan->items[k].hist->state, PGM_HIST_FAILED) == 0 ||
+				 strcmp(plan->items[k].hist->state, PGM_HIST_CLEARED) == 0);
 	return false;
 }
 
@@ -289,11 +293,15 @@ PgmPlan *
 pgm_plan_prepare(const char *dir, PgmLockMode lockmode)
 {
 	PgmFolder  *folder = pgm_folder_scan(dir, NULL);
+	PgmPlan    *plan;
 	int			k;
 
-	/* file I/O first, so the lock is held for as short a time as possible */
+	/*
+	 * File I/O first, so the lock is held for as short a time as possible:
+	 * every file is hashed through a small buffer, none is held.
+	 */
 	for (k = 0; k < folder->nfiles; k++)
-		pgm_file_load(folder, &folder->files[k]);
+		pgm_file_checksum(folder, &folder->files[k]);
 
 	if (lockmode == PGM_LOCK_XACT)
 	{
@@ -302,7 +310,23 @@ pgm_plan_prepare(const char *dir, PgmLockMode lockmode)
 	}
 	else
 		lock_session_without_snapshot();
-	return pgm_plan_read(folder);
+	plan = pgm_plan_read(folder);
+
+	/*
+	 * Only what may run is read again, and kept; a file that changed since
+	 * it was hashed is refused (pgm_file_load), so what runs is what the
+	 * plan compared and what is recorded.
+	 */
+	for (k = 0; k < plan->n; k++)
+	{
+		PgmPlanItem *item = &plan->items[k];
+
+		if (item->file != NULL &&
+			(item->state == PGM_STATE_PENDING || item->state == PGM_STATE_FAILED ||
+			 item->state == PGM_STATE_OUT_OF_ORDER))
+			pgm_file_load(folder, item->file);
+	}
+	return plan;
 }
 
 /* Comma-separated names of the items in state, at most MAX_LISTED_FILES. */

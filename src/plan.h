@@ -61,6 +61,7 @@ typedef struct PgmPlanOptions
 	int64		target;			/* apply versions <= target */
 	bool		out_of_order;	/* apply pending versions below the highest applied */
 	bool		ignore_missing; /* go on when applied files are missing */
+	const char *lint;			/* off, warn, error; NULL: pg_migrate.lint */
 } PgmPlanOptions;
 
 /* How pgm_plan_prepare takes the migration lock. */
@@ -83,10 +84,12 @@ extern PgmPlan *pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmTracked *
 extern PgmPlan *pgm_plan_read(PgmFolder *folder);
 
 /*
- * The preparation step of both apply paths: scans dir and reads every file
- * once (no lock held for I/O), takes the migration lock, then reads the
- * history and the tool's table so concurrent runs see each other's commits,
- * and builds the plan.  Opens no SPI connection: the caller owns it.
+ * The preparation step of both apply paths: scans dir and hashes every file
+ * (no lock held for I/O; one file's bytes in memory at a time), takes the
+ * migration lock, then reads the history and the tool's table so
+ * concurrent runs see each other's commits, and builds the plan.  The files
+ * that may run (pending, failed, out of order) are then read again and kept
+ * loaded; the others are not in memory.  Opens no SPI connection: the caller owns it.
  * Allocates in the current memory context.
  */
 extern PgmPlan *pgm_plan_prepare(const char *dir, PgmLockMode lockmode);

@@ -16,6 +16,14 @@
  * that may read some server files should not thereby run any SQL file on
  * the machine.
  *
+ * What is checked is what is read: a folder or file is opened first, and
+ * the check is on the opened directory or file, by the path the kernel
+ * keeps for the open file (/proc/self/fd), never by resolving its name a
+ * second time.  A check on the name followed by an open of the same name
+ * would let a link swapped in between redirect the read outside the allowed
+ * directories; links inside them, to folders or files inside them, are
+ * fine.
+ *
  * IDENTIFICATION
  *	  src/policy.c
  *
@@ -25,6 +33,7 @@
 
 #include <limits.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "access/xlog.h"
 #include "catalog/pg_authid.h"
@@ -148,6 +157,17 @@ has_parent_reference(const char *path)
 	return false;
 }
 
+static void
+refuse_folder_outside(const char *path, const char *resolved)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("migration folder \"%s\" is outside pg_migrate.allowed_directories", path),
+			 errdetail("The folder resolves to \"%s\"; allowed directories are \"%s\".",
+					   resolved, pgm_allowed_directories),
+			 errhint("Move the migrations into an allowed directory, or ask a superuser to add the folder to pg_migrate.allowed_directories.")));
+}
+
 List *
 pgm_check_folder(const char *path)
 {
@@ -186,28 +206,73 @@ pgm_check_folder(const char *path)
 				 errdetail("The folder is read by the database server, as the operating system user that runs it."),
 				 errhint("Check that the folder exists on the database server and that the server can read it.")));
 	if (!path_inside(resolved, allowed))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("migration folder \"%s\" is outside pg_migrate.allowed_directories", path),
-				 errdetail("The folder resolves to \"%s\"; allowed directories are \"%s\".",
-						   resolved, pgm_allowed_directories),
-				 errhint("Move the migrations into an allowed directory, or ask a superuser to add the folder to pg_migrate.allowed_directories.")));
+		refuse_folder_outside(path, resolved);
 	return allowed;
 }
 
+/*
+ * The absolute path of what fd is open on, as the kernel recorded it when
+ * it was opened (moved since: where it is now); false with errno set if
+ * there is none.  Nothing is looked up by name, so no link changed after
+ * the open can make it name anything else.  Linux only, as is pg_migrate's
+ * build (Debian 12).
+ */
+static bool
+opened_path(int fd, char *buf, size_t size)
+{
+	char		link[64];
+	ssize_t		n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, size);
+	if (n < 0)
+		return false;
+	if ((size_t) n >= size)
+	{
+		errno = ENAMETOOLONG;
+		return false;
+	}
+	buf[n] = '\0';
+	if (buf[0] != '/')
+	{
+		/* not a file of the file system (a pipe, a socket) */
+		errno = ENOENT;
+		return false;
+	}
+	return true;
+}
+
 void
-pgm_check_file(List *allowed, const char *folder, const char *filename, const char *path)
+pgm_check_opened_folder(List *allowed, int fd, const char *path)
 {
 	char		resolved[PATH_MAX];
 
 	if (allowed == NIL)
 		return;
-	if (realpath(path, resolved) == NULL)
+	if (!opened_path(fd, resolved, sizeof(resolved)))
 		ereport(ERROR,
 				(errcode_for_file_access(),
-				 errmsg("could not open migration file \"%s\": %m", filename),
-				 errdetail("The file is in folder \"%s\".", folder),
-				 errhint("Check that the file, or the target of the link, exists and that the server can read it.")));
+				 errmsg("could not determine where migration folder \"%s\" is: %m", path),
+				 errdetail("pg_migrate.allowed_directories is checked on the folder the server opened, through /proc/self/fd."),
+				 errhint("Make /proc available to the database server.")));
+	if (!path_inside(resolved, allowed))
+		refuse_folder_outside(path, resolved);
+}
+
+void
+pgm_check_opened_file(List *allowed, int fd, const char *folder, const char *filename)
+{
+	char		resolved[PATH_MAX];
+
+	if (allowed == NIL)
+		return;
+	if (!opened_path(fd, resolved, sizeof(resolved)))
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not determine where migration file \"%s\" is: %m", filename),
+				 errdetail("The file is in folder \"%s\"; pg_migrate.allowed_directories is checked on the file the server opened, through /proc/self/fd.",
+						   folder),
+				 errhint("Make /proc available to the database server.")));
 	if (!path_inside(resolved, allowed))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

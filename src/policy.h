@@ -25,13 +25,26 @@ extern void pgm_check_access(void);
  * Checks a folder path given by the caller: absolute, no "..", and inside
  * pg_migrate.allowed_directories when that is set (always, for users that
  * are not superusers).  Returns the allowed directories, canonical, for
- * pgm_check_file; NIL when any folder is allowed.
+ * pgm_check_opened_folder and pgm_check_opened_file; NIL when any folder is
+ * allowed.
+ *
+ * This checks a name, which a link swapped in later can redirect: it gives
+ * early errors (a job is refused when it is submitted), and only the checks
+ * below, on what was opened, let anything be read.
  */
 extern List *pgm_check_folder(const char *path);
 
-/* Checks that a migration file, with links resolved, stays in allowed. */
-extern void pgm_check_file(List *allowed, const char *folder, const char *filename,
-						   const char *path);
+/*
+ * Checks that the directory open as fd, the folder named path, lies in
+ * allowed: the check is on the directory that was opened, whatever links
+ * its name went through, so no link swapped in after the check redirects
+ * the read.  Nothing to check when allowed is NIL.
+ */
+extern void pgm_check_opened_folder(List *allowed, int fd, const char *path);
+
+/* The same for migration file filename of folder, open as fd. */
+extern void pgm_check_opened_file(List *allowed, int fd, const char *folder,
+								  const char *filename);
 
 /* Raises 25006 on a standby: migrations are applied on the primary. */
 extern void pgm_check_primary(void);

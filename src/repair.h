@@ -17,7 +17,9 @@ typedef void (*PgmRepairCallback) (int64 version, const char *name,
 
 /*
  * Records the files' checksums for modified migrations and clears failed
- * attempts (Flyway's repair).  Runs no migration SQL.
+ * attempts (Flyway's repair), and forgets the progress of unfinished
+ * no-transaction migrations so that no retry resumes past statements a
+ * hand repair may have undone.  Runs no migration SQL.
  */
 extern void pgm_repair_folder(const char *dir, PgmRepairCallback emit, void *arg);
 

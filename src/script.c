@@ -12,6 +12,12 @@
  * Parsing every pending file before anything runs means a syntax error in
  * the tenth file fails the call before the first file executes.
  *
+ * Cost: linear in the file.  Line numbers come from a cursor that moves
+ * forward from one statement to the next (textpos.h), never from counting
+ * from the start of the file again, and every loop over the file or its
+ * statements checks for interrupts (the plain-C helpers cannot: they are
+ * called from here, a piece at a time).
+ *
  * IDENTIFICATION
  *	  src/script.c
  *
@@ -23,24 +29,79 @@
 #include "directives.h"
 #include "commands/defrem.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "script.h"
 #include "textpos.h"
 
 #define EXCERPT_MAX 300
 
-void
-pgm_script_position(const PgmFile *file, int offset, int *line, int *column)
-{
-	size_t		ls;
+/* bytes moved over between two interrupt checks */
+#define SCAN_CHUNK (1024 * 1024)
 
+/* Moves a line cursor forward to off, checking for interrupts on the way. */
+static void
+seek_lines(PgmLineCursor *c, const char *s, size_t off)
+{
+	if (off < c->line_start)
+		pgm_line_cursor_init(c);
+	while (off > c->off && off - c->off > SCAN_CHUNK)
+	{
+		pgm_line_cursor_seek(c, s, c->off + SCAN_CHUNK);
+		CHECK_FOR_INTERRUPTS();
+	}
+	pgm_line_cursor_seek(c, s, off);
+}
+
+/* Characters in s[0, n), n at a character boundary. */
+static int
+count_chars(const char *s, size_t n)
+{
+	int			chars = 0;
+
+	while (n > 0)
+	{
+		size_t		step = n;
+
+		if (step > SCAN_CHUNK)
+			step = Max(pg_mbcliplen(s, SCAN_CHUNK, SCAN_CHUNK), 1);
+		chars += pg_mbstrlen_with_len(s, (int) step);
+		s += step;
+		n -= step;
+		CHECK_FOR_INTERRUPTS();
+	}
+	return chars;
+}
+
+void
+pgm_script_position(PgmFile *file, int offset, int *line, int *column)
+{
+	PgmLineCursor *c = &file->pos;
+	size_t		prev_off = c->off;
+	size_t		prev_line_start = c->line_start;
+	size_t		off;
+	size_t		from;
+
+	Assert(file->body != NULL);
 	if (offset < 0)
 		offset = 0;
 	if ((size_t) offset > file->len)
 		offset = (int) file->len;
-	ls = pgm_line_start(file->body, offset);
-	*line = pgm_line_at(file->body, offset);
-	*column = pg_mbstrlen_with_len(file->body + ls, offset - ls) + 1;
+	off = (size_t) offset;
+
+	seek_lines(c, file->body, off);
+
+	/* characters from the line start: on from the last position, if on this line */
+	if (c->line_start == prev_line_start && off >= prev_off)
+		from = prev_off;
+	else
+	{
+		from = c->line_start;
+		file->pos_chars = 0;
+	}
+	file->pos_chars += count_chars(file->body + from, off - from);
+	*line = c->line;
+	*column = file->pos_chars + 1;
 }
 
 int
@@ -50,6 +111,7 @@ pgm_char_to_byte_offset(const char *s, int len, int pos)
 
 	while (pos > 1 && off < len)
 	{
+		CHECK_FOR_INTERRUPTS();
 		off += pg_mblen(s + off);
 		pos--;
 	}
@@ -70,6 +132,7 @@ find_copy_from_stdin(const char *body, int error_offset)
 	{
 		int			j = i;
 
+		CHECK_FOR_INTERRUPTS();
 		if (body[i] != ';')
 			continue;
 		while (j > 0 && (body[j - 1] == ' ' || body[j - 1] == '\t'))
@@ -246,7 +309,10 @@ classify(PgmScript *script)
 	}
 	for (i = 0; i < script->nstmts; i++)
 	{
-		const char *reason = needs_no_transaction(script->stmts[i].parsetree);
+		const char *reason;
+
+		CHECK_FOR_INTERRUPTS();
+		reason = needs_no_transaction(script->stmts[i].parsetree);
 
 		if (reason != NULL)
 		{
@@ -264,6 +330,7 @@ pgm_script_parse(PgmFile *file, const PgmFailHints *hints)
 	PgmScript  *script = palloc0(sizeof(PgmScript));
 	List	   *parsetrees;
 	ListCell   *lc;
+	PgmLineCursor lines;
 	int			n = 0;
 
 	Assert(file->body != NULL);
@@ -271,6 +338,8 @@ pgm_script_parse(PgmFile *file, const PgmFailHints *hints)
 	parsetrees = parse_or_raise(file, hints);
 	script->stmts = palloc0(sizeof(PgmStatement) * Max(list_length(parsetrees), 1));
 
+	/* statements come in file order: each line is counted on from the last */
+	pgm_line_cursor_init(&lines);
 	foreach(lc, parsetrees)
 	{
 		RawStmt    *raw = lfirst_node(RawStmt, lc);
@@ -278,9 +347,11 @@ pgm_script_parse(PgmFile *file, const PgmFailHints *hints)
 		size_t		end = raw->stmt_len > 0 ? loc + raw->stmt_len : file->len;
 		PgmStatement *st = &script->stmts[n++];
 
+		CHECK_FOR_INTERRUPTS();
 		st->start = (int) pgm_skip_blank(file->body, loc, end);
 		st->end = (int) pgm_trim_end(file->body, st->start, end);
-		st->line = pgm_line_at(file->body, st->start);
+		seek_lines(&lines, file->body, st->start);
+		st->line = lines.line;
 		st->parsetree = raw->stmt;
 		st->raw = raw;
 	}
@@ -288,6 +359,15 @@ pgm_script_parse(PgmFile *file, const PgmFailHints *hints)
 	strip_wrapping_transaction(script);
 	classify(script);
 	return script;
+}
+
+char *
+pgm_script_transaction_problem(const PgmScript *script)
+{
+	if (!script->no_transaction)
+		return NULL;
+	return psprintf("cannot run inside a transaction block: it holds %s (line %d); migrate_apply refuses it, migrate_apply_async and the background worker run it statement by statement",
+					script->no_transaction_reason, script->no_transaction_line);
 }
 
 char *

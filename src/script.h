@@ -70,10 +70,21 @@ extern char *pgm_statement_text(const PgmScript *script, int i);
 /* Statement text for messages: at most a few hundred bytes, on one line. */
 extern char *pgm_statement_excerpt(const PgmScript *script, int i);
 
+/*
+ * Why migrate_apply, which runs migrations inside the caller's transaction,
+ * refuses this file, on one line for migrate_validate; NULL if it does not.
+ */
+extern char *pgm_script_transaction_problem(const PgmScript *script);
+
 /* Byte offset in s (len bytes) of the 1-based character position pos. */
 extern int	pgm_char_to_byte_offset(const char *s, int len, int pos);
 
-/* 1-based line and column (in characters) of a byte offset in the file. */
-extern void pgm_script_position(const PgmFile *file, int offset, int *line, int *column);
+/*
+ * 1-based line and column (in characters) of a byte offset in the file (at
+ * a character boundary).  Moves on from the position asked before (kept in
+ * the file): asked in ascending order, positions cost one pass over the
+ * file in all.
+ */
+extern void pgm_script_position(PgmFile *file, int offset, int *line, int *column);
 
 #endif							/* PGM_SCRIPT_H */

@@ -15,6 +15,8 @@
  */
 #include "textpos.h"
 
+#include <string.h>
+
 static int
 is_space(char c)
 {
@@ -31,6 +33,37 @@ pgm_line_at(const char *s, size_t off)
 		if (s[i] == '\n')
 			line++;
 	return line;
+}
+
+void
+pgm_line_cursor_init(PgmLineCursor *c)
+{
+	c->off = 0;
+	c->line = 1;
+	c->line_start = 0;
+}
+
+void
+pgm_line_cursor_seek(PgmLineCursor *c, const char *s, size_t off)
+{
+	const char *p;
+	const char *end = s + off;
+
+	if (off < c->line_start)
+		pgm_line_cursor_init(c);
+	if (off <= c->off)
+	{
+		/* on the current line: no newline between line_start and off */
+		c->off = off;
+		return;
+	}
+	p = s + c->off;
+	while ((p = memchr(p, '\n', (size_t) (end - p))) != NULL)
+	{
+		c->line++;
+		c->line_start = (size_t) (++p - s);
+	}
+	c->off = off;
 }
 
 size_t

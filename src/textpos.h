@@ -19,6 +19,29 @@
 /* 1-based line number of byte offset off in s (off <= len of s). */
 extern int	pgm_line_at(const char *s, size_t off);
 
+/*
+ * A position in a text, cheap to move forward (it reads only the bytes it
+ * moves over): the line of byte offset off, and where that line starts.
+ * Positions asked in ascending order (a file's statements, one after the
+ * other) cost one pass over the text in all, not one pass each.
+ */
+typedef struct PgmLineCursor
+{
+	size_t		off;
+	int			line;			/* 1-based line of off */
+	size_t		line_start;		/* byte offset where that line starts */
+} PgmLineCursor;
+
+/* A cursor at the start of a text. */
+extern void pgm_line_cursor_init(PgmLineCursor *c);
+
+/*
+ * Moves c to byte offset off of s (off <= len of s), reading s[c->off, off)
+ * forward.  Moving back within the current line reads nothing; further back
+ * it starts again from the beginning of s.
+ */
+extern void pgm_line_cursor_seek(PgmLineCursor *c, const char *s, size_t off);
+
 /* Byte offset where the line holding offset off starts. */
 extern size_t pgm_line_start(const char *s, size_t off);
 

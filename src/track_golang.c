@@ -34,6 +34,7 @@
 #include "track.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/pg_crc.h"
 #include "utils/syscache.h"
@@ -192,7 +193,21 @@ golang_set(PgmTracked *t, int64 version, bool dirty)
 
 	if (!t->exists)
 	{
+		Oid			nsp = get_namespace_oid("public", true);
+
 		/* created by the caller, who then owns it */
+		if (!OidIsValid(nsp))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_SCHEMA),
+					 errmsg("schema \"public\" does not exist"),
+					 errdetail("golang-migrate's table public.schema_migrations is created there on first use.")));
+		if (pg_namespace_aclcheck(nsp, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to create table public.schema_migrations"),
+					 errdetail("golang-migrate's table is created on first use, and role \"%s\" has no CREATE privilege on schema public.",
+							   GetUserNameFromId(GetUserId(), false)),
+					 errhint("Grant CREATE on schema public to the role, or create the table first: CREATE TABLE public.schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL).")));
 		nestlevel = pgm_safe_sql_begin();
 		rc = SPI_execute("CREATE TABLE public.schema_migrations ("
 						 "version bigint NOT NULL PRIMARY KEY, "

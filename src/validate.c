@@ -37,6 +37,7 @@ typedef struct CheckArgs
 {
 	PgmFolder  *folder;
 	PgmFile    *file;
+	char	   *transaction_problem;	/* out: why migrate_apply refuses it */
 } CheckArgs;
 
 static void
@@ -44,8 +45,12 @@ load_and_parse(void *arg)
 {
 	CheckArgs  *a = (CheckArgs *) arg;
 
+	PgmScript  *script;
+
 	pgm_file_load(a->folder, a->file);
-	pgm_lint_enforce(pgm_script_parse(a->file, &validate_hints));
+	script = pgm_script_parse(a->file, &validate_hints);
+	pgm_lint_enforce(script);
+	a->transaction_problem = pgm_script_transaction_problem(script);
 	pgm_file_release(a->file);
 }
 
@@ -53,11 +58,17 @@ load_and_parse(void *arg)
 static void
 check_file(PgmFolder *folder, PgmFile *file, List **problems)
 {
-	CheckArgs	args = {folder, file};
+	CheckArgs	args = {folder, file, NULL};
 	ErrorData  *edata = pgm_try_subxact(load_and_parse, &args);
 
 	if (edata == NULL)
+	{
+		/* runs with migrate_apply_async and the worker, not migrate_apply */
+		if (args.transaction_problem != NULL)
+			pgm_problem_add(problems, file->filename, true, file->version,
+							PGM_SEVERITY_WARNING, args.transaction_problem);
 		return;
+	}
 	file->loaded = false;
 	file->body = NULL;
 	pgm_problem_add(problems, file->filename, true, file->version, PGM_SEVERITY_ERROR,

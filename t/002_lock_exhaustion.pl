@@ -39,7 +39,7 @@ is($node->safe_psql('postgres',
 
 # in steps, each its own transaction, the same folder applies
 my $applied = 0;
-for (my $target = 40; $target <= $nfiles; $target += 40)
+for (my $target = 30; $target <= $nfiles; $target += 30)
 {
 	$applied += $node->safe_psql('postgres',
 		"SELECT count(*) FROM migrate_apply('$dir', $target)");

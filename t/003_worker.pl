@@ -19,6 +19,7 @@ write_migration($dir, '2_index.up.sql', "CREATE INDEX users_email_idx ON users (
 my $node = preloaded_node('worker',
 	'pg_migrate.database' => 'app',
 	'pg_migrate.directory' => $dir,
+	'pg_migrate.role' => scalar(getpwuid($<)),
 	'pg_migrate.interval' => '1s');
 
 # the database does not exist yet: one warning, no crash loop

@@ -12,14 +12,19 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time);
 
+# The extension and the tables exist before the folder is configured: the
+# scheduler creates the extension itself once it has a folder, and a
+# CREATE EXTENSION of the test at the same moment would collide with it.
 my $dir = new_folder();
 my $node = preloaded_node('shutdown',
 	'pg_migrate.database' => 'postgres',
-	'pg_migrate.directory' => $dir,
+	'pg_migrate.role' => scalar(getpwuid($<)),
 	'pg_migrate.interval' => '1s');
 $node->safe_psql('postgres',
-	"CREATE EXTENSION IF NOT EXISTS pg_migrate; CREATE TABLE runs (version int);"
+	"CREATE EXTENSION pg_migrate; CREATE TABLE runs (version int);"
 	  . "CREATE TABLE hold (on_hold bool); INSERT INTO hold VALUES (true)");
+$node->append_conf('postgresql.conf', "pg_migrate.directory = '$dir'\n");
+$node->reload;
 
 # waits while hold has a row, so a run can be caught in the middle
 my $wait_sql = "DO \$\$ BEGIN WHILE EXISTS (SELECT FROM hold) LOOP PERFORM pg_sleep(0.05); END LOOP; END \$\$;\n";

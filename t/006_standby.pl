@@ -17,6 +17,7 @@ my $primary = preloaded_node('primary',
 	init => { allows_streaming => 1 },
 	'pg_migrate.database' => 'postgres',
 	'pg_migrate.directory' => $dir,
+	'pg_migrate.role' => scalar(getpwuid($<)),
 	'pg_migrate.interval' => '1s');
 ok($primary->poll_query_until('postgres',
 		"SELECT count(*) = 1 FROM pgmigrate.history WHERE state = 'applied'"),

@@ -57,7 +57,17 @@ like($err, qr/schedules run only in database "postgres"/, 'schedules live in pg_
 ($ret, $out, $err) = $node->psql('postgres', "SELECT migrate_schedule('$dir', NULL)");
 like($err, qr/run_at must not be null/, 'run_at is required');
 ($ret, $out, $err) = $node->psql('postgres', "SELECT migrate_schedule('$dir', now(), interval '-1 hour')");
-like($err, qr/violates check constraint/, 'a negative interval is refused');
+like($err, qr/ERROR:  schedule interval must be at least 1 second\nDETAIL:  The interval given was -01:00:00\./,
+	'a negative interval is refused with a clear message');
+unlike($err, qr/check constraint/, 'not as a raw constraint violation');
+($ret, $out, $err) = $node->psql('postgres', "SELECT migrate_schedule('$dir', now(), interval '1 microsecond')");
+like($err, qr/schedule interval must be at least 1 second/, 'an interval under the minimum is refused');
+($ret, $out, $err) = $node->psql('postgres', "SELECT migrate_schedule('$dir', '-infinity')");
+like($err, qr/ERROR:  run_at must be a finite time/, 'an infinite run_at is refused');
+($ret, $out, $err) = $node->psql('postgres', "SELECT migrate_schedule('$dir', now(), interval '300000 years')");
+like($err, qr/ERROR:  schedule interval is out of range/, 'an interval past the end of time is refused');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM pgmigrate.schedules'), '0',
+	'no refused schedule was recorded');
 ($ret, $out, $err) = $node->psql('postgres', "SELECT migrate_schedule('relative', now())");
 like($err, qr/must be an absolute path/, 'a relative folder is refused');
 

@@ -28,7 +28,7 @@ sub fresh_db
 
 my $dir = new_folder();
 write_migration($dir, "${_}_m$_.up.sql", "INSERT INTO runs VALUES ($_);\n") for 2 .. 20;
-write_migration($dir, '1_runs.up.sql', "CREATE TABLE runs (v int);\n");
+write_migration($dir, '1_runs.up.sql', "CREATE TABLE runs (v int);\nSELECT pg_sleep(0.5);\n");
 
 # --- item 9: a REPEATABLE READ caller whose snapshot predates another
 # session's apply gets 40001 instead of applying everything again

@@ -6,7 +6,7 @@
  *	  markers (src/directives.c).
  *
  * Every input is fed, byte for byte, to pgm_parse_name and to the textpos
- * functions with several start/end/offset choices (some fixed, some taken
+ * functions (and the line cursor) with several start/end/offset choices (some fixed, some taken
  * from the input's first bytes so the fuzzer steers them).  Each call gets
  * a heap copy that ends exactly where the function's contract says reading
  * must stop, so AddressSanitizer reports any over-read; for the [start, end)
@@ -75,6 +75,27 @@ ends_with(const uint8_t *s, size_t len, const char *suffix)
 	return len >= n && memcmp(s + len - n, suffix, n) == 0;
 }
 
+/* the same, ignoring the letter case of s (suffix is lower case) */
+static int
+ends_with_ci(const uint8_t *s, size_t len, const char *suffix)
+{
+	size_t		n = strlen(suffix);
+	size_t		i;
+
+	if (len < n)
+		return 0;
+	for (i = 0; i < n; i++)
+	{
+		uint8_t		c = s[len - n + i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (uint8_t) (c - 'A' + 'a');
+		if (c != (uint8_t) suffix[i])
+			return 0;
+	}
+	return 1;
+}
+
 static int
 is_digit(uint8_t c)
 {
@@ -116,7 +137,9 @@ check_name(const uint8_t *data, size_t size)
 	PgmName		n;
 	int			is_sql,
 				is_up,
-				is_down;
+				is_down,
+				ci_up,
+				ci_down;
 	size_t		ndig = 0;
 
 	if (buf == NULL)
@@ -134,14 +157,18 @@ check_name(const uint8_t *data, size_t size)
 
 	CHECK(n.kind == PGM_NAME_IGNORED || n.kind == PGM_NAME_UP ||
 		  n.kind == PGM_NAME_DOWN || n.kind == PGM_NAME_INVALID ||
-		  n.kind == PGM_NAME_NEGATIVE || n.kind == PGM_NAME_OVERFLOW,
+		  n.kind == PGM_NAME_NEGATIVE || n.kind == PGM_NAME_OVERFLOW ||
+		  n.kind == PGM_NAME_CASE,
 		  "kind is not a PgmNameKind", 0, 0, (size_t) n.kind);
 	CHECK(pgm_name_problem(n.kind) != NULL, "pgm_name_problem returned NULL",
 		  0, 0, (size_t) n.kind);
 
-	is_sql = ends_with(data, size, ".sql");
+	/* a .sql name ends in ".sql" in any letter case */
+	is_sql = ends_with_ci(data, size, ".sql");
 	is_up = ends_with(data, size, ".up.sql");
 	is_down = ends_with(data, size, ".down.sql");
+	ci_up = ends_with_ci(data, size, ".up.sql");
+	ci_down = ends_with_ci(data, size, ".down.sql");
 	while (ndig < size && is_digit(data[ndig]))
 		ndig++;
 
@@ -153,9 +180,13 @@ check_name(const uint8_t *data, size_t size)
 		CHECK(n.kind != PGM_NAME_IGNORED, "visible .sql name IGNORED", 0, 0, 0);
 
 	/* a .sql file without a direction is invalid */
-	if (is_sql && size > 0 && data[0] != '.' && !is_up && !is_down)
+	if (is_sql && size > 0 && data[0] != '.' && !ci_up && !ci_down)
 		CHECK(n.kind == PGM_NAME_INVALID, ".sql name without .up/.down not INVALID",
 			  0, 0, (size_t) n.kind);
+	/* a name not ending exactly in .up.sql/.down.sql is never a migration */
+	if (!is_up && !is_down)
+		CHECK(n.kind != PGM_NAME_UP && n.kind != PGM_NAME_DOWN,
+			  "a name in another letter case taken as a migration", 0, 0, (size_t) n.kind);
 
 	if (n.kind == PGM_NAME_UP || n.kind == PGM_NAME_DOWN)
 	{
@@ -194,28 +225,32 @@ check_name(const uint8_t *data, size_t size)
 	}
 
 	/*
-	 * The whole classification, from names.h/names.c's documentation:
-	 * hidden or non-.sql files are ignored; a .sql file must end in
-	 * .up.sql/.down.sql; "-<digit>..." is a negative version; otherwise
-	 * <digits>_<non-empty description> with the digits fitting in bigint.
+	 * The whole classification, from format_golang.h/.c's documentation:
+	 * hidden or non-.sql files (".sql" in any letter case) are ignored; a
+	 * .sql file must end in .up.sql/.down.sql (in any letter case);
+	 * "-<digit>..." is a negative version; otherwise <digits>_<non-empty
+	 * description> with the digits fitting in bigint, and then the suffix
+	 * must be in lower case.
 	 */
 	{
 		PgmNameKind want;
 
 		if (size == 0 || data[0] == '.' || !is_sql)
 			want = PGM_NAME_IGNORED;
-		else if (!is_up && !is_down)
+		else if (!ci_up && !ci_down)
 			want = PGM_NAME_INVALID;
 		else if (data[0] == '-' && size > 1 && is_digit(data[1]))
 			want = PGM_NAME_NEGATIVE;
 		else
 		{
-			size_t		stem = size - (is_up ? strlen(".up.sql") : strlen(".down.sql"));
+			size_t		stem = size - (ci_up ? strlen(".up.sql") : strlen(".down.sql"));
 
 			if (ndig == 0 || ndig + 1 >= stem || data[ndig] != '_')
 				want = PGM_NAME_INVALID;
 			else if (!digits_fit_int64(data, ndig))
 				want = PGM_NAME_OVERFLOW;
+			else if (!is_up && !is_down)
+				want = PGM_NAME_CASE;
 			else
 				want = is_up ? PGM_NAME_UP : PGM_NAME_DOWN;
 		}
@@ -357,6 +392,35 @@ check_offset(const uint8_t *data, size_t size, size_t off)
 	}
 }
 
+/*
+ * The line cursor moved from 0 to a, then to b (forward or back), agrees
+ * with pgm_line_at and pgm_line_start at b, reading nothing at or past the
+ * furthest offset it was moved to.
+ */
+static void
+check_cursor(const uint8_t *data, size_t size, size_t a, size_t b)
+{
+	Window		w;
+	PgmLineCursor c;
+	size_t		far = a > b ? a : b;
+	int			line;
+	size_t		ls;
+
+	if (far > size)
+		abort();
+	w = window_open(data, 0, far);
+	pgm_line_cursor_init(&c);
+	pgm_line_cursor_seek(&c, w.s, a);
+	pgm_line_cursor_seek(&c, w.s, b);
+	line = pgm_line_at(w.s, b);
+	ls = pgm_line_start(w.s, b);
+	window_close(&w);
+
+	CHECK(c.off == b, "cursor not at the offset it was moved to", a, b, c.off);
+	CHECK(c.line == line, "cursor line differs from pgm_line_at", a, b, (size_t) c.line);
+	CHECK(c.line_start == ls, "cursor line start differs from pgm_line_start", a, b, c.line_start);
+}
+
 /* a value in [0, size] taken from the input, so the fuzzer can steer it */
 static size_t
 pick(const uint8_t *data, size_t size, size_t at)
@@ -396,6 +460,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_offset(data, size, half);
 	check_offset(data, size, a);
 	check_offset(data, size, b);
+
+	check_cursor(data, size, a, b);
+	check_cursor(data, size, b, a);
+	check_cursor(data, size, half, size);
+	check_cursor(data, size, size, c);
 
 	/* the way script.c uses them: statement start, its end, and its line */
 	w = window_open(data, 0, size);

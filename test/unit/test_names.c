@@ -2,8 +2,8 @@
  *
  * test_names.c
  *	  Unit tests of the plain-C parts: file names (format_golang.c), text
- *	  positions (textpos.c) and first-line markers (directives.c).  No
- *	  server needed.
+ *	  positions and the line cursor (textpos.c) and first-line markers
+ *	  (directives.c).  No server needed.
  *
  * IDENTIFICATION
  *	  test/unit/test_names.c
@@ -84,6 +84,20 @@ main(void)
 	expect_name("atlas.sum", PGM_NAME_IGNORED, 0, "");
 	expect_name("", PGM_NAME_IGNORED, 0, "");
 
+	/* .sql in any letter case is a .sql name: never silently skipped */
+	expect_name("3_x.up.SQL", PGM_NAME_CASE, 0, "");
+	expect_name("3_x.UP.sql", PGM_NAME_CASE, 0, "");
+	expect_name("3_x.Down.Sql", PGM_NAME_CASE, 0, "");
+	expect_name("3_Mixed_Case.up.sql", PGM_NAME_UP, 3, "Mixed_Case");
+	expect_name("README.SQL", PGM_NAME_INVALID, 0, "");
+	expect_name("1_x.SQL", PGM_NAME_INVALID, 0, "");
+	expect_name("x.up.SQL", PGM_NAME_INVALID, 0, "");
+	expect_name("-1_x.UP.SQL", PGM_NAME_NEGATIVE, 0, "");
+	expect_name("9223372036854775808_x.up.SQL", PGM_NAME_OVERFLOW, 0, "");
+	expect_name(".3_x.up.SQL", PGM_NAME_IGNORED, 0, "");
+	expect_name("1_a.SQL.bak", PGM_NAME_IGNORED, 0, "");
+	check(pgm_name_problem(PGM_NAME_CASE)[0] != '\0', "a reason for PGM_NAME_CASE");
+
 	check(pgm_line_at(sql, 0) == 1, "line of offset 0");
 	check(pgm_line_at(sql, strlen(sql)) == 4, "line of end");
 	check(pgm_skip_blank(sql, 0, strlen(sql)) == (size_t) (strstr(sql, "SELECT") - sql),
@@ -93,6 +107,54 @@ main(void)
 	check(pgm_line_start(sql, strstr(sql, "SELECT") - sql) == (size_t) (strstr(sql, "  SELECT") - sql),
 		  "line start");
 	check(pgm_trim_end("ab  \n", 0, 5) == 2, "trim end");
+
+	/* the line cursor agrees with pgm_line_at, forward, back and again */
+	{
+		const char *text = "a\nbc\n\nd;e\nf";
+		size_t		len = strlen(text);
+		size_t		order[] = {0, 1, 2, 3, 5, 6, 9, 11, 11, 10, 9, 4, 0, 7, 11};
+		PgmLineCursor c;
+		size_t		i;
+		char		what[128];
+
+		pgm_line_cursor_init(&c);
+		for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		{
+			size_t		off = order[i];
+
+			pgm_line_cursor_seek(&c, text, off);
+			snprintf(what, sizeof(what), "cursor line at %zu (step %zu)", off, i);
+			check(off <= len && c.off == off && c.line == pgm_line_at(text, off), what);
+			snprintf(what, sizeof(what), "cursor line start at %zu (step %zu)", off, i);
+			check(c.line_start == pgm_line_start(text, off), what);
+		}
+	}
+
+	/* ascending positions cost one pass: 200,000 lines, one seek each */
+	{
+		enum
+		{
+			NLINES = 200000
+		};
+		static char big[NLINES * 2 + 1];
+		PgmLineCursor c;
+		int			i;
+		int			ok = 1;
+
+		for (i = 0; i < NLINES; i++)
+		{
+			big[2 * i] = ';';
+			big[2 * i + 1] = '\n';
+		}
+		pgm_line_cursor_init(&c);
+		for (i = 0; i < NLINES; i++)
+		{
+			pgm_line_cursor_seek(&c, big, (size_t) (2 * i));
+			ok = ok && c.line == i + 1 && c.line_start == (size_t) (2 * i);
+		}
+		pgm_line_cursor_seek(&c, big, sizeof(big) - 1);
+		check(ok && c.line == NLINES + 1, "cursor over 200,000 lines");
+	}
 
 	/* no-transaction markers: first non-blank line only, case and blanks free */
 	check(directive("-- pg_migrate:no-transaction\nVACUUM;") == 1, "pg_migrate marker");
