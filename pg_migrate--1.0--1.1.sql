@@ -121,3 +121,8 @@ COMMENT ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text) IS
 
 REVOKE ALL ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text) TO pg_read_server_files;
+
+-- The history is written as its owner by pg_migrate's own code: a member
+-- who could insert rows could mark a version applied without running it,
+-- or pending again for a superuser's worker to run.
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON pgmigrate.history FROM pg_read_server_files;

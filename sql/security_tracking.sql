@@ -74,8 +74,18 @@ CREATE ROLE pgm_member NOLOGIN IN ROLE pg_read_server_files;
 SET pg_migrate.allowed_directories = :'fx';
 SET ROLE pgm_member;
 SELECT * FROM migrate_apply(:'fx' || '/select_only');
+-- members read the history but cannot write it: only pg_migrate does, as
+-- the table's owner, naming the caller
+INSERT INTO pgmigrate.history (version, name, state) VALUES (1, 'select', 'applied');
+RESET ROLE;
+GRANT CREATE ON SCHEMA public TO pgm_member;
+SET ROLE pgm_member;
+SELECT version, name FROM migrate_apply(:'fx' || '/select_only');
+SELECT version, state, applied_by FROM pgmigrate.history;
 RESET ROLE;
 RESET pg_migrate.allowed_directories;
+DROP TABLE public.schema_migrations;
+REVOKE CREATE ON SCHEMA public FROM pgm_member;
 
 \c :orig
 DROP DATABASE pgm_security_ecto;

@@ -24,11 +24,13 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "progress.h"
 #include "safe_sql.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 
 static void
 refuse_row(const PgmFile *file, const char *detail)
@@ -43,8 +45,25 @@ refuse_row(const PgmFile *file, const char *detail)
 }
 
 /*
- * Runs sql, whose $1 is a version and $2 a direction, with search_path
- * pinned; its result stays in SPI_tuptable.
+ * pgmigrate.progress is written only by pg_migrate, as the table's owner
+ * (the extension's): members of pg_read_server_files may read it, and their
+ * jobs record progress through this code.
+ */
+static Oid
+progress_relid(void)
+{
+	Oid			relid = get_relname_relid("progress", get_namespace_oid("pgmigrate", false));
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"pgmigrate.progress\" does not exist")));
+	return relid;
+}
+
+/*
+ * Runs sql, whose $1 is a version and $2 a direction, as the table's owner
+ * with search_path pinned; its result stays in SPI_tuptable.
  */
 static void
 exec_keyed(const char *sql, int64 version, const char *direction, bool read_only,
@@ -52,13 +71,14 @@ exec_keyed(const char *sql, int64 version, const char *direction, bool read_only
 {
 	Oid			types[2] = {INT8OID, TEXTOID};
 	Datum		values[2];
-	int			nestlevel = pgm_safe_sql_begin();
+	PgmAsOwner	owner;
 
+	pgm_as_owner_begin(progress_relid(), &owner);
 	values[0] = Int64GetDatum(version);
 	values[1] = CStringGetTextDatum(direction);
 	pgm_spi_check(SPI_execute_with_args(sql, 2, types, values, NULL, read_only, 0),
 				  expected, what);
-	pgm_safe_sql_end(nestlevel);
+	pgm_as_owner_end(&owner);
 }
 
 int
@@ -109,11 +129,11 @@ pgm_progress_write(const PgmFile *file, const char *direction, int done)
 {
 	Oid			types[4] = {INT8OID, TEXTOID, TEXTOID, INT4OID};
 	Datum		values[4];
-	int			nestlevel;
+	PgmAsOwner	owner;
 	int			rc;
 
 	Assert(done >= 0);
-	nestlevel = pgm_safe_sql_begin();
+	pgm_as_owner_begin(progress_relid(), &owner);
 	values[0] = Int64GetDatum(file->version);
 	values[1] = CStringGetTextDatum(direction);
 	values[2] = CStringGetTextDatum(file->checksum);
@@ -127,7 +147,7 @@ pgm_progress_write(const PgmFile *file, const char *direction, int done)
 							   "updated_at = pg_catalog.clock_timestamp()",
 							   4, types, values, NULL, false, 0);
 	pgm_spi_check(rc, SPI_OK_INSERT, "recording the progress of a migration");
-	pgm_safe_sql_end(nestlevel);
+	pgm_as_owner_end(&owner);
 }
 
 void
@@ -145,10 +165,10 @@ pgm_progress_clear_all(PgmProgressCallback cleared, void *arg)
 {
 	uint64		n;
 	uint64		i;
-	int			nestlevel;
+	PgmAsOwner	owner;
 	int			rc;
 
-	nestlevel = pgm_safe_sql_begin();
+	pgm_as_owner_begin(progress_relid(), &owner);
 	rc = SPI_execute("DELETE FROM pgmigrate.progress "
 					 "RETURNING version::pg_catalog.int8, direction, "
 					 "statements_done::pg_catalog.int4",
@@ -167,6 +187,6 @@ pgm_progress_clear_all(PgmProgressCallback cleared, void *arg)
 		/* only reported, never used to resume: a null is shown as 0 */
 		cleared(version, direction ? direction : "", isnull ? 0 : DatumGetInt32(done), arg);
 	}
-	pgm_safe_sql_end(nestlevel);
+	pgm_as_owner_end(&owner);
 	return n;
 }
