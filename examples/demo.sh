@@ -33,7 +33,7 @@ stop() {
 "${as_pg[@]}" cp -r "$top/examples/todo/migrations" "$work/migrations"
 "${as_pg[@]}" "$bin/initdb" -D "$work/data" -A trust -U postgres >/dev/null
 "${as_pg[@]}" "$bin/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
-	-o "-p $port -k $work -c listen_addresses='' -c shared_preload_libraries=pg_migrate -c pg_migrate.database=todo -c pg_migrate.interval=1" \
+	-o "-p $port -k $work -c listen_addresses='' -c shared_preload_libraries=pg_migrate -c pg_migrate.database=todo -c pg_migrate.role=postgres -c pg_migrate.interval=1" \
 	start >/dev/null
 
 psql() { "${as_pg[@]}" "$bin/psql" -X -h "$work" -p "$port" -U postgres "$@"; }
