@@ -42,7 +42,6 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "bgw_common.h"
-#include "bgw_launcher.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "common/int.h"
@@ -180,7 +179,6 @@ pgm_bgw_init(void)
 	shmem_request_hook = shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = shmem_startup;
-	pgm_launcher_register();
 }
 
 void

@@ -13,29 +13,12 @@
 #ifndef PGM_LINT_H
 #define PGM_LINT_H
 
+#include "lint_refusals.h"
 #include "problems.h"
 #include "script.h"
 
-/* Severities of lint findings beside problems.h's error and warning */
-#define PGM_SEVERITY_INFO		"info"
-#define PGM_SEVERITY_IGNORED	"ignored"	/* suppressed by a lint-ignore comment */
-
-/* Stable rule ids: refusals, which always apply */
-#define PGM_RULE_TRANSACTION_CONTROL	"transaction-control"
-#define PGM_RULE_COPY_CLIENT			"copy-client"
-
 /* Defines pg_migrate.lint and pg_migrate.lint_big_table. */
 extern void pgm_lint_init(void);
-
-/* The refusals of script (a List of PgmProblem), in statement order. */
-extern List *pgm_lint_script(PgmScript *script);
-
-/*
- * Raises the first error-severity refusal of script as an ERROR with the
- * rule's SQLSTATE, naming the file and line: what apply does; validate
- * lists them all instead.  Independent of pg_migrate.lint.
- */
-extern void pgm_lint_enforce(PgmScript *script);
 
 /*
  * What the files linted so far created (tables, indexes, schemas, types),

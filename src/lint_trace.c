@@ -30,7 +30,7 @@
 #include "catalog/pg_class.h"
 #include "errctx.h"
 #include "executor/spi.h"
-#include "lint.h"
+#include "lint_refusals.h"
 #include "lint_rules.h"
 #include "lint_suppress.h"
 #include "lint_trace.h"

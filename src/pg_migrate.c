@@ -15,9 +15,11 @@
 #include "postgres.h"
 
 #include "bgw_common.h"
+#include "bgw_launcher.h"
 #include "fmgr.h"
 #include "folder.h"
 #include "lint.h"
+#include "miscadmin.h"
 #include "policy.h"
 #include "utils/guc.h"
 
@@ -31,6 +33,9 @@ _PG_init(void)
 	pgm_folder_init();
 	pgm_policy_init();
 	pgm_bgw_init();
+	/* the launcher exists only when preloaded (shared_preload_libraries) */
+	if (process_shared_preload_libraries_in_progress)
+		pgm_launcher_register();
 	pgm_lint_init();
 	MarkGUCPrefixReserved("pg_migrate");
 }

@@ -16,6 +16,10 @@
 
 #define PGM_SEVERITY_ERROR		"error"
 #define PGM_SEVERITY_WARNING	"warning"
+/* lint findings only */
+#define PGM_SEVERITY_INFO		"info"
+#define PGM_SEVERITY_IGNORED	"ignored"	/* suppressed by a lint-ignore comment */
+
 
 typedef struct PgmProblem
 {
