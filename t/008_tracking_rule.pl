@@ -33,21 +33,13 @@ sub hist
 		"SELECT string_agg(state, ',' ORDER BY id) FROM pgmigrate.history WHERE version = $v");
 }
 
-sub fresh_db
-{
-	my ($db) = @_;
-	$node->safe_psql('postgres', "CREATE DATABASE $db");
-	$node->safe_psql($db, 'CREATE EXTENSION pg_migrate');
-	return;
-}
-
 my $dir = new_folder();
 write_migration($dir, '1_a.up.sql', "CREATE TABLE a (id int);\n");
 write_migration($dir, '2_b.up.sql', "CREATE TABLE b (id int);\n");
 write_migration($dir, '3_c.up.sql', "CREATE TABLE c (id int);\nSELECT 1/0;\n");
 
 # --- the reported sequence: a job fails at 3, then migrate_apply(dir, 2)
-fresh_db('job_then_target');
+fresh_db($node, 'job_then_target');
 my $job = $node->safe_psql('job_then_target', "SELECT migrate_apply_async('$dir')");
 is($node->safe_psql('job_then_target', "SELECT migrate_wait($job)"), 'failed', 'the job fails at 3');
 is(sm('job_then_target'), '3,true', 'the job left schema_migrations at (3, dirty)');
@@ -72,7 +64,7 @@ is(sm('job_then_target'), '3,false', 'schema_migrations is (3, clean)');
 
 # --- the same through the worker path: a job fails, a second job with a
 # lower folder state must not clean it either
-fresh_db('job_then_job');
+fresh_db($node, 'job_then_job');
 $job = $node->safe_psql('job_then_job', "SELECT migrate_apply_async('$dir')");
 is($node->safe_psql('job_then_job', "SELECT migrate_wait($job)"), 'failed', 'a job fails at 3');
 my $two = new_folder();
@@ -89,7 +81,7 @@ is($node->safe_psql('job_then_job', "SELECT to_regclass('c') IS NOT NULL"), 't',
 is(sm('job_then_job'), '3,false', 'schema_migrations is (3, clean)');
 
 # --- the function path's failure rolls back: nothing recorded, nothing dirty
-fresh_db('function_failure');
+fresh_db($node, 'function_failure');
 $node->safe_psql('function_failure', "SELECT count(*) FROM migrate_apply('$dir', 2)");
 my ($ret, $out, $err) = $node->psql('function_failure', "SELECT * FROM migrate_apply('$dir')");
 like($err, qr/division by zero/, 'migrate_apply fails at 3');
@@ -98,7 +90,7 @@ is(hist('function_failure', 3), '', 'no history row for 3');
 
 # --- golang-migrate's own dirty flag (no failed row of ours): refused,
 # never cleaned, never baselined
-fresh_db('golang_dirty');
+fresh_db($node, 'golang_dirty');
 $node->safe_psql('golang_dirty',
 	"CREATE TABLE a (id int); CREATE TABLE public.schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL); "
 	  . "INSERT INTO public.schema_migrations VALUES (2, true)");
@@ -117,7 +109,7 @@ is($node->safe_psql('golang_dirty', "SELECT string_agg(version || '=' || state, 
 	'1=baselined,2=applied,3=applied', '1 baselined (force), 2 and 3 applied');
 
 # --- Encore's manual roll back: UPDATE schema_migrations SET version = 1
-fresh_db('encore_rollback');
+fresh_db($node, 'encore_rollback');
 $node->safe_psql('encore_rollback', "SELECT count(*) FROM migrate_apply('$fixed')");
 $node->safe_psql('encore_rollback', "DROP TABLE b, c; UPDATE public.schema_migrations SET version = 1");
 is($node->safe_psql('encore_rollback', "SELECT count(*) FROM migrate_apply('$fixed', 1)"), '0',
@@ -131,7 +123,7 @@ is(hist('encore_rollback', 3), 'applied,reverted,applied', '3: applied, reverted
 is(sm('encore_rollback'), '3,false', 'the table is at 3');
 
 # --- a dirty flag set back by hand below our history is not ours: refused
-fresh_db('dirty_below');
+fresh_db($node, 'dirty_below');
 $node->safe_psql('dirty_below', "SELECT count(*) FROM migrate_apply('$fixed')");
 $node->safe_psql('dirty_below', "UPDATE public.schema_migrations SET version = 2, dirty = true");
 ($ret, $out, $err) = $node->psql('dirty_below', "SELECT * FROM migrate_apply('$fixed')");
@@ -139,7 +131,7 @@ like($err, qr/database is dirty at migration version 2/, 'a dirty version set by
 is(sm('dirty_below'), '2,true', 'and left alone');
 
 # --- migrate_status never writes
-fresh_db('status_reads');
+fresh_db($node, 'status_reads');
 $node->safe_psql('status_reads', "SELECT count(*) FROM migrate_apply('$fixed', 2)");
 $node->safe_psql('status_reads', "DROP TABLE public.schema_migrations");
 $node->safe_psql('status_reads', "SELECT count(*) FROM migrate_status('$fixed')");

@@ -18,21 +18,13 @@ $node->init;
 $node->append_conf('postgresql.conf', "deadlock_timeout = 100ms\n");
 $node->start;
 
-sub fresh_db
-{
-	my ($db) = @_;
-	$node->safe_psql('postgres', "CREATE DATABASE $db");
-	$node->safe_psql($db, 'CREATE EXTENSION pg_migrate');
-	return;
-}
-
 my $dir = new_folder();
 write_migration($dir, "${_}_m$_.up.sql", "INSERT INTO runs VALUES ($_);\n") for 2 .. 20;
 write_migration($dir, '1_runs.up.sql', "CREATE TABLE runs (v int);\nSELECT pg_sleep(0.5);\n");
 
 # --- item 9: a REPEATABLE READ caller whose snapshot predates another
 # session's apply gets 40001 instead of applying everything again
-fresh_db('rr_caller');
+fresh_db($node, 'rr_caller');
 my $rr = $node->background_psql('rr_caller', on_error_stop => 0);
 $rr->query_safe('BEGIN ISOLATION LEVEL REPEATABLE READ');
 $rr->query_safe('SELECT count(*) FROM pgmigrate.history');    # takes the snapshot
@@ -46,7 +38,7 @@ $rr->quit;
 is($node->safe_psql('rr_caller', 'SELECT count(*) FROM runs'), '19', 'every migration ran once');
 
 # --- item 9 for jobs: default_transaction_isolation = repeatable read
-fresh_db('rr_jobs');
+fresh_db($node, 'rr_jobs');
 $node->safe_psql('rr_jobs', "ALTER DATABASE rr_jobs SET default_transaction_isolation = 'repeatable read'");
 my @jobs = map { $node->safe_psql('rr_jobs', "SELECT migrate_apply_async('$dir')") } 1 .. 3;
 for my $job (@jobs)
@@ -62,7 +54,7 @@ is($node->safe_psql('rr_jobs', "SELECT count(*) FROM pgmigrate.history WHERE sta
 	'20', 'and is recorded once');
 
 # --- item 10: a migration that applies migrations is refused
-fresh_db('nested');
+fresh_db($node, 'nested');
 my $nest = new_folder();
 write_migration($nest, '1_t.up.sql', "CREATE TABLE nested_t (id int);\n");
 write_migration($nest, '2_again.up.sql', "SELECT count(*) FROM migrate_apply('$nest');\n");
@@ -82,7 +74,7 @@ pass('the migration lock was released after the refused run');
 
 # --- item 12: lock_timeout bounds the wait; a cycle through a table lock
 # the waiter holds is a deadlock, reported at once
-fresh_db('waits');
+fresh_db($node, 'waits');
 $node->safe_psql('waits', 'CREATE TABLE hold (id int)');
 my $slow = new_folder();
 write_migration($slow, '1_slow.up.sql', "LOCK TABLE hold IN ACCESS EXCLUSIVE MODE;\n");
@@ -108,7 +100,7 @@ ok($node->poll_query_until('waits', "SELECT state FROM migrate_jobs WHERE job_id
 
 # --- item 13: two jobs on one folder with a pending CREATE INDEX
 # CONCURRENTLY: the second waits without a snapshot, no deadlock
-fresh_db('two_cic');
+fresh_db($node, 'two_cic');
 my $cic = new_folder();
 write_migration($cic, '1_big.up.sql',
 	"CREATE TABLE big (id bigint PRIMARY KEY, v int);\n"

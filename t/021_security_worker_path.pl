@@ -34,14 +34,6 @@ $node->init;
 $node->append_conf('postgresql.conf', "restart_after_crash = on\npg_migrate.lock_timeout = '10min'\n");
 $node->start;
 
-sub fresh_db
-{
-	my ($db) = @_;
-	$node->safe_psql('postgres', "CREATE DATABASE $db");
-	$node->safe_psql($db, 'CREATE EXTENSION pg_migrate');
-	return;
-}
-
 # Submits a job in $db and waits for it to end; returns its state and error.
 sub run_job
 {
@@ -108,7 +100,7 @@ my ($state, $error, $ret, $out, $err);
 # restarted); one at or past the count recorded the migration applied
 # without running it.
 #
-fresh_db('item5');
+fresh_db($node, 'item5');
 my $dir5 = new_folder();
 write_migration($dir5, '1_two.up.sql',
 	"-- pg_migrate:no-transaction\nCREATE TABLE a5 (id int);\nCREATE TABLE b5 (id int);\n");
@@ -141,7 +133,7 @@ is($node->safe_psql('item5', "SELECT to_regclass('a5') IS NOT NULL AND to_regcla
 for my $how ('repair', 'force')
 {
 	my $db = "item7_$how";
-	fresh_db($db);
+	fresh_db($node, $db);
 	$node->safe_psql($db, 'CREATE TABLE src7 (id int); INSERT INTO src7 VALUES (1), (1)');
 	my $dir = new_folder();
 	write_migration($dir, '1_half.up.sql',
@@ -177,7 +169,7 @@ for my $how ('repair', 'force')
 # the retry run the statement again.  The progress row is written in the
 # statement's own transaction: a restart while it waits undoes both.
 #
-fresh_db('item8');
+fresh_db($node, 'item8');
 $node->safe_psql('item8', 'CREATE TABLE counter8 (id int)');
 my $dir8 = new_folder();
 write_migration($dir8, '1_data.up.sql',
@@ -199,7 +191,7 @@ is($node->safe_psql('item8', "SELECT string_agg(id::text, ',' ORDER BY id) FROM 
 	'each statement took effect once');
 
 # A retry counts the statement it resumes at done when its effect is there.
-fresh_db('item8v');
+fresh_db($node, 'item8v');
 $node->safe_psql('item8v', 'CREATE TABLE t8 (a int, b int); INSERT INTO t8 VALUES (1, 1), (2, 1)');
 my $dir8v = new_folder();
 write_migration($dir8v, '1_idx.up.sql',
@@ -213,7 +205,7 @@ is($state, 'succeeded', 'the retry succeeds instead of failing on the existing i
 ok(log_count($node, qr/statement 2 of migration 1 "idx" already took effect: index public.t8_b_key exists and is valid/) == 1,
 	'and logs that it counted the statement done');
 
-fresh_db('item8d');
+fresh_db($node, 'item8d');
 my $dir8d = new_folder();
 write_migration($dir8d, '1_drop.up.sql', "DROP INDEX CONCURRENTLY t8_gone_idx;\n");
 ($state, $error) = run_job('item8d', $dir8d);
@@ -223,7 +215,7 @@ is($state, 'succeeded', 'its retry counts the drop done: the index is gone');
 
 # DETACH PARTITION CONCURRENTLY interrupted after its first transaction:
 # the retry finalizes the detach instead of failing on the pending one.
-fresh_db('item8p');
+fresh_db($node, 'item8p');
 my $dir8p = new_folder();
 $node->safe_psql('item8p',
 	'CREATE TABLE parent8 (id int) PARTITION BY RANGE (id); '
@@ -252,7 +244,7 @@ ok(log_count($node, qr/part8 is pending detach from public.parent8/) == 1,
 # lock_timeout, role) last until its end; the next migration of the same worker session starts
 # from the session's.  A resumed migration makes its skipped SETs again.
 #
-fresh_db('item17');
+fresh_db($node, 'item17');
 my $dir17 = new_folder();
 write_migration($dir17, '1_schema.up.sql', "CREATE SCHEMA other;\nCREATE TABLE other.t17 (a int);\n");
 write_migration($dir17, '2_index.up.sql',
@@ -268,7 +260,7 @@ is($where17, 'public', 'the next migration ran with the session search_path');
 is($where17 eq '' ? '' : $node->safe_psql('item17', "SELECT lock_timeout FROM $where17.leak17"),
 	'10min', 'and with the lock_timeout the run set, not the one the migration set');
 
-fresh_db('item17role');
+fresh_db($node, 'item17role');
 $node->safe_psql('item17role', 'CREATE ROLE app17 NOLOGIN');
 my $dir17o = new_folder();
 write_migration($dir17o, '1_schema.up.sql',
@@ -287,7 +279,7 @@ is($node->safe_psql('item17role', "SELECT string_agg(DISTINCT applied_by::text, 
 	$node->safe_psql('item17role', 'SELECT current_user'),
 	'the bookkeeping ran as the job role, not as the migration\'s role');
 
-fresh_db('item17r');
+fresh_db($node, 'item17r');
 $node->safe_psql('item17r',
 	'CREATE SCHEMA other; CREATE TABLE other.u17 (b int); INSERT INTO other.u17 VALUES (1), (1)');
 my $dir17r = new_folder();
@@ -304,7 +296,7 @@ is($node->safe_psql('item17r', "SELECT indisvalid FROM pg_index WHERE indexrelid
 # Item 19: a failed unnamed CREATE INDEX CONCURRENTLY leaves no INVALID
 # index: the retry builds the index under the name it would have had.
 #
-fresh_db('item19');
+fresh_db($node, 'item19');
 $node->safe_psql('item19', 'CREATE TABLE big19 (v int); INSERT INTO big19 VALUES (1), (1)');
 my $dir19 = new_folder();
 write_migration($dir19, '1_key.up.sql', "CREATE UNIQUE INDEX CONCURRENTLY ON big19 (v);\n");
@@ -325,7 +317,7 @@ is($node->safe_psql('item19',
 # Item 24: DISCARD ALL is refused in every path before anything runs, and
 # what PostgreSQL refuses in a transaction block says so.
 #
-fresh_db('item24');
+fresh_db($node, 'item24');
 my $dir24 = new_folder();
 write_migration($dir24, '1_discard.up.sql', "CREATE TABLE before24 (id int);\nDISCARD ALL;\n");
 ($ret, $out, $err) = $node->psql('item24', "SELECT * FROM migrate_apply('$dir24')");

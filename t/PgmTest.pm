@@ -9,7 +9,7 @@ use Exporter 'import';
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 
-our @EXPORT = qw(write_migration new_folder preloaded_node log_count);
+our @EXPORT = qw(write_migration new_folder preloaded_node log_count fresh_db);
 
 # A fresh, empty migration folder.
 sub new_folder
@@ -40,6 +40,15 @@ sub preloaded_node
 	$node->append_conf('postgresql.conf', $conf);
 	$node->start;
 	return $node;
+}
+
+# A new database on the node with pg_migrate installed.
+sub fresh_db
+{
+	my ($node, $db) = @_;
+	$node->safe_psql('postgres', "CREATE DATABASE $db");
+	$node->safe_psql($db, 'CREATE EXTENSION pg_migrate');
+	return;
 }
 
 # How many times a pattern appears in the node's log.
