@@ -788,72 +788,44 @@ check_lock_heavy(Run *run, Node *tree)
 const char *
 pgm_lint_untraceable(Node *tree, LOCKMODE *mode, RangeVar **rv)
 {
-	ListCell   *lc;
+	const char *kind = pgm_statement_no_transaction_reason(tree);
 
+	/* which statements need no transaction block is script.c's; the lock here */
 	*mode = NoLock;
 	*rv = NULL;
+	if (kind == NULL)
+		return NULL;
 	switch (nodeTag(tree))
 	{
 		case T_IndexStmt:
-			if (!((IndexStmt *) tree)->concurrent)
-				return NULL;
 			*mode = ShareUpdateExclusiveLock;
 			*rv = ((IndexStmt *) tree)->relation;
-			return "CREATE INDEX CONCURRENTLY";
+			break;
 		case T_DropStmt:
-			if (!((DropStmt *) tree)->concurrent)
-				return NULL;
 			*mode = ShareUpdateExclusiveLock;
 			*rv = makeRangeVarFromNameList((List *) linitial(((DropStmt *) tree)->objects));
-			return "DROP INDEX CONCURRENTLY";
+			break;
 		case T_ReindexStmt:
 			if (option_on(((ReindexStmt *) tree)->params, "concurrently"))
 			{
 				*mode = ShareUpdateExclusiveLock;
 				*rv = ((ReindexStmt *) tree)->relation;
-				return "REINDEX CONCURRENTLY";
 			}
-			if (((ReindexStmt *) tree)->kind == REINDEX_OBJECT_SYSTEM ||
-				((ReindexStmt *) tree)->kind == REINDEX_OBJECT_DATABASE)
-				return "REINDEX SYSTEM or DATABASE";
-			return NULL;
+			break;
 		case T_VacuumStmt:
-			if (!((VacuumStmt *) tree)->is_vacuumcmd)
-				return NULL;
 			*mode = option_on(((VacuumStmt *) tree)->options, "full") ?
 				AccessExclusiveLock : ShareUpdateExclusiveLock;
 			if (((VacuumStmt *) tree)->rels != NIL)
 				*rv = ((VacuumRelation *) linitial(((VacuumStmt *) tree)->rels))->relation;
-			return "VACUUM";
-		case T_ClusterStmt:
-			return ((ClusterStmt *) tree)->relation == NULL ? "CLUSTER without a table" : NULL;
-		case T_CreatedbStmt:
-			return "CREATE DATABASE";
-		case T_DropdbStmt:
-			return "DROP DATABASE";
-		case T_AlterSystemStmt:
-			return "ALTER SYSTEM";
-		case T_CreateTableSpaceStmt:
-			return "CREATE TABLESPACE";
-		case T_DropTableSpaceStmt:
-			return "DROP TABLESPACE";
+			break;
 		case T_AlterTableStmt:
-			foreach(lc, ((AlterTableStmt *) tree)->cmds)
-			{
-				AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
-
-				if (cmd->subtype == AT_DetachPartition &&
-					((PartitionCmd *) cmd->def)->concurrent)
-				{
-					*mode = ShareUpdateExclusiveLock;
-					*rv = ((AlterTableStmt *) tree)->relation;
-					return "DETACH PARTITION CONCURRENTLY";
-				}
-			}
-			return NULL;
+			*mode = ShareUpdateExclusiveLock;
+			*rv = ((AlterTableStmt *) tree)->relation;
+			break;
 		default:
-			return NULL;
+			break;
 	}
+	return kind;
 }
 
 static void

@@ -241,9 +241,8 @@ strip_wrapping_transaction(PgmScript *script)
 	}
 }
 
-/* Why a statement cannot run in a transaction block, or NULL. */
-static const char *
-needs_no_transaction(Node *parsetree)
+const char *
+pgm_statement_no_transaction_reason(Node *parsetree)
 {
 	ListCell   *lc;
 
@@ -312,7 +311,7 @@ classify(PgmScript *script)
 		const char *reason;
 
 		CHECK_FOR_INTERRUPTS();
-		reason = needs_no_transaction(script->stmts[i].parsetree);
+		reason = pgm_statement_no_transaction_reason(script->stmts[i].parsetree);
 
 		if (reason != NULL)
 		{

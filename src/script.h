@@ -64,6 +64,12 @@ typedef struct PgmFailHints
  */
 extern PgmScript *pgm_script_parse(PgmFile *file, const PgmFailHints *hints);
 
+/*
+ * Why a statement cannot run in a transaction block (CREATE INDEX
+ * CONCURRENTLY, VACUUM, ...), or NULL.
+ */
+extern const char *pgm_statement_no_transaction_reason(Node *parsetree);
+
 /* NUL-terminated copy of a statement's text, for execution. */
 extern char *pgm_statement_text(const PgmScript *script, int i);
 
