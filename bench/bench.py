@@ -35,6 +35,7 @@ SEED_ROWS = 300
 CONTENDERS = ["psql -1", "pg_migrate", "plpgsql loop"]
 WORKLOADS = ["tiny", "mix"]
 NOOP_TARGET_MS = 8.0
+LINT_TARGET_MS = 500.0
 
 
 class BenchError(Exception):
@@ -405,6 +406,10 @@ class Bench:
         n = self.srv.sql(db, "SELECT count(*) FROM migrate_status(%s) WHERE state = 'applied'" % lit(tiny))
         if n != str(TINY_N):
             raise BenchError("migrate_status shows %s applied migrations, expected %d" % (n, TINY_N))
+        # every file of the folder, not only the pending ones (there are none)
+        noop["pg_migrate migrate_lint, all 1,000 files"] = self.server_ms(
+            db, "SELECT count(*) FROM migrate_lint(%s, pending_only => false)" % lit(tiny),
+            a.noop_calls)
         noop["plpgsql loop no-op naive_apply"] = self.server_ms(
             kept[("tiny", "plpgsql loop")], "SELECT naive_apply(%s)" % lit(tiny), a.noop_calls)
         # references for reading the numbers above, not contenders
@@ -505,6 +510,9 @@ class Bench:
         m = noop["pg_migrate no-op migrate_apply"][0]
         targets.append(("1,000-file no-op under %g ms median" % NOOP_TARGET_MS,
                         m < NOOP_TARGET_MS, "%.2f ms" % m))
+        m = noop["pg_migrate migrate_lint, all 1,000 files"][0]
+        targets.append(("migrate_lint of 1,000 files well under a second (%g ms) median" % LINT_TARGET_MS,
+                        m < LINT_TARGET_MS, "%.2f ms" % m))
         for name, ok, detail in targets:
             L.append("- %s %s (%s)" % ("PASS" if ok else "MISS", name, detail))
         L.append("")
