@@ -23,7 +23,7 @@
  * pg_migrate.role names (it connects as that role), and nothing when the
  * setting is empty; a job runs as the role that submitted it.  Bookkeeping
  * tables (pgmigrate.jobs, pgmigrate.schedules) are written only here, by
- * the extension's own statements, as the tables' owner (pgm_bgw_owner_begin):
+ * the extension's own statements, as the tables' owner (pgm_as_bookkeeping_owner_begin):
  * no other role has DML or LOCK on them.  Every error that escapes a run
  * gives back the session-level locks (pgm_bgw_release_session_locks).
  *
@@ -368,27 +368,15 @@ pgm_bookkeeping_end(int nestlevel)
 }
 
 void
-pgm_bgw_owner_begin(const char *table, PgmAsOwner *save)
-{
-	Oid			relid = get_relname_relid(table, get_namespace_oid("pgmigrate", false));
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"pgmigrate.%s\" does not exist", table)));
-	pgm_as_owner_begin(relid, save);
-}
-
-void
 pgm_bgw_owner_execute(const char *table, const char *sql, int nargs, Oid *types,
 					  Datum *values, const char *nulls, int expected, const char *what)
 {
 	PgmAsOwner	owner;
 
-	pgm_bgw_owner_begin(table, &owner);
+	pgm_as_bookkeeping_owner_begin(table, &owner);
 	pgm_spi_check(SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0),
 				  expected, what);
-	pgm_bgw_owner_end(&owner);
+	pgm_as_owner_end(&owner);
 }
 
 PgmExtensionState

@@ -102,19 +102,12 @@ extern int	pgm_bookkeeping_begin(void);
 extern void pgm_bookkeeping_end(int nestlevel);
 
 /*
- * Writes to bookkeeping table pgmigrate.<table> (jobs, schedules) as its
- * owner, the extension's owner: only that role has DML on them.  A
- * security-restricted operation with search_path pinned (safe_sql.h);
- * needs a transaction.  Between begin and end run only the extension's own
- * statements, never anything of the caller's.
- */
-extern void pgm_bgw_owner_begin(const char *table, PgmAsOwner *save);
-#define pgm_bgw_owner_end(save) pgm_as_owner_end(save)
-
-/*
- * One statement of the extension's own on pgmigrate.<table>, run as the
- * table's owner as above, with SPI_execute_with_args' arguments; an
- * internal error (naming what) unless SPI returns expected.  Its result is
+ * One statement of the extension's own on bookkeeping table
+ * pgmigrate.<table> (jobs, schedules), run as the table's owner, the
+ * extension's owner: only that role has DML on them (safe_sql.h's
+ * pgm_as_bookkeeping_owner_begin; needs a transaction), with
+ * SPI_execute_with_args' arguments; an internal error (naming what) unless
+ * SPI returns expected.  Its result is
  * in SPI_tuptable and SPI_processed.
  */
 extern void pgm_bgw_owner_execute(const char *table, const char *sql, int nargs,

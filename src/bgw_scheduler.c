@@ -29,7 +29,7 @@
  * the reason.
  *
  * Bookkeeping.  pgmigrate.schedules is written only here, as its owner
- * (pgm_bgw_owner_begin); every statement is schema-qualified, with
+ * (pgm_as_bookkeeping_owner_begin); every statement is schema-qualified, with
  * qualified operators, and runs with search_path pinned to pg_catalog,
  * pg_temp.  Rows read back are validated: a schedule with an infinite time,
  * an interval under PGM_SCHEDULE_MIN_EVERY_S, or recorded before 1.1 (when

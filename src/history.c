@@ -7,6 +7,10 @@
  * baselined from another tool's table, failed, reverted); a version's state
  * is its newest row.  The tool's own tracking table is track.h's.
  *
+ * Rows are written as the table's owner (the extension's): callers may
+ * read the history but not write it, so nobody records a migration applied
+ * or pending behind pg_migrate's back.
+ *
  * Every query here runs with search_path = pg_catalog, pg_temp and
  * schema-qualified names (safe_sql.c), so a migration that changes
  * search_path or creates look-alike objects cannot redirect the
@@ -40,24 +44,6 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
-
-/*
- * pgmigrate.history is written as its owner (the extension's): callers
- * may read it but not write it, so nobody records a migration applied or
- * pending behind pg_migrate's back.
- */
-static Oid
-history_relid(void)
-{
-	Oid			nsp = get_namespace_oid("pgmigrate", false);
-	Oid			relid = get_relname_relid("history", nsp);
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"pgmigrate.history\" does not exist")));
-	return relid;
-}
 
 bool
 pgm_history_is_applied_state(const char *state)
@@ -158,7 +144,7 @@ pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
 	PgmAsOwner	owner;
 	int			rc;
 
-	pgm_as_owner_begin(history_relid(), &owner);
+	pgm_as_bookkeeping_owner_begin("history", &owner);
 	if (w->insert_plan == NULL)
 	{
 		Oid			argtypes[10] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
@@ -264,7 +250,7 @@ pgm_history_batch_flush(PgmHistoryWriter *w, PgmHistoryBatch *batch)
 	values[7] = CStringGetTextDatum(w->applied_by);
 	values[8] = PointerGetDatum(construct_array(batch->version_texts, batch->n, TEXTOID, -1, false, TYPALIGN_INT));
 
-	pgm_as_owner_begin(history_relid(), &owner);
+	pgm_as_bookkeeping_owner_begin("history", &owner);
 	rc = SPI_execute_with_args("INSERT INTO pgmigrate.history "
 							   "(version, name, file, directory, checksum, state, applied_at, "
 							   "duration_ms, applied_by, version_text) "

@@ -24,13 +24,11 @@
  */
 #include "postgres.h"
 
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "progress.h"
 #include "safe_sql.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
 
 static void
 refuse_row(const PgmFile *file, const char *detail)
@@ -45,23 +43,6 @@ refuse_row(const PgmFile *file, const char *detail)
 }
 
 /*
- * pgmigrate.progress is written only by pg_migrate, as the table's owner
- * (the extension's): members of pg_read_server_files may read it, and their
- * jobs record progress through this code.
- */
-static Oid
-progress_relid(void)
-{
-	Oid			relid = get_relname_relid("progress", get_namespace_oid("pgmigrate", false));
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"pgmigrate.progress\" does not exist")));
-	return relid;
-}
-
-/*
  * Runs sql, whose $1 is a version and $2 a direction, as the table's owner
  * with search_path pinned; its result stays in SPI_tuptable.
  */
@@ -73,7 +54,7 @@ exec_keyed(const char *sql, int64 version, const char *direction, bool read_only
 	Datum		values[2];
 	PgmAsOwner	owner;
 
-	pgm_as_owner_begin(progress_relid(), &owner);
+	pgm_as_bookkeeping_owner_begin("progress", &owner);
 	values[0] = Int64GetDatum(version);
 	values[1] = CStringGetTextDatum(direction);
 	pgm_spi_check(SPI_execute_with_args(sql, 2, types, values, NULL, read_only, 0),
@@ -133,7 +114,7 @@ pgm_progress_write(const PgmFile *file, const char *direction, int done)
 	int			rc;
 
 	Assert(done >= 0);
-	pgm_as_owner_begin(progress_relid(), &owner);
+	pgm_as_bookkeeping_owner_begin("progress", &owner);
 	values[0] = Int64GetDatum(file->version);
 	values[1] = CStringGetTextDatum(direction);
 	values[2] = CStringGetTextDatum(file->checksum);
@@ -168,7 +149,7 @@ pgm_progress_clear_all(PgmProgressCallback cleared, void *arg)
 	PgmAsOwner	owner;
 	int			rc;
 
-	pgm_as_owner_begin(progress_relid(), &owner);
+	pgm_as_bookkeeping_owner_begin("progress", &owner);
 	rc = SPI_execute("DELETE FROM pgmigrate.progress "
 					 "RETURNING version::pg_catalog.int8, direction, "
 					 "statements_done::pg_catalog.int4",

@@ -11,11 +11,13 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "safe_sql.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
 int
@@ -51,6 +53,18 @@ pgm_as_owner_begin(Oid relid, PgmAsOwner *save)
 						   SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 	save->nestlevel = pgm_safe_sql_begin();
+}
+
+void
+pgm_as_bookkeeping_owner_begin(const char *table, PgmAsOwner *save)
+{
+	Oid			relid = get_relname_relid(table, get_namespace_oid("pgmigrate", false));
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"pgmigrate.%s\" does not exist", table)));
+	pgm_as_owner_begin(relid, save);
 }
 
 void

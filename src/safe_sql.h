@@ -36,6 +36,9 @@ typedef struct PgmAsOwner
 extern void pgm_as_owner_begin(Oid relid, PgmAsOwner *save);
 extern void pgm_as_owner_end(PgmAsOwner *save);
 
+/* The same for pg_migrate's own table pgmigrate.<table>. */
+extern void pgm_as_bookkeeping_owner_begin(const char *table, PgmAsOwner *save);
+
 /* Internal error unless an SPI call returned what was expected. */
 extern void pgm_spi_check(int rc, int expected, const char *what);
 
