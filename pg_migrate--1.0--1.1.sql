@@ -128,3 +128,30 @@ GRANT EXECUTE ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text) TO
 -- who could insert rows could mark a version applied without running it,
 -- or pending again for a superuser's worker to run.
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON pgmigrate.history FROM pg_read_server_files;
+
+-- migrate_run: the worker path in the caller's session (a top-level CALL),
+-- one commit per migration; what a deploy script runs.
+CREATE PROCEDURE migrate_run(dir text, target bigint DEFAULT NULL,
+							 out_of_order boolean DEFAULT false,
+							 ignore_missing boolean DEFAULT false,
+							 lint text DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'migrate_run'
+LANGUAGE C;
+
+COMMENT ON PROCEDURE migrate_run(text, bigint, boolean, boolean, text) IS
+	'Applies the pending migrations of a folder in this session, committing each one';
+
+REVOKE ALL ON PROCEDURE migrate_run(text, bigint, boolean, boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE migrate_run(text, bigint, boolean, boolean, text) TO pg_read_server_files;
+
+-- migrate_await: migrate_wait holding no snapshot while it waits.
+CREATE PROCEDURE migrate_await(job_id bigint, timeout interval DEFAULT NULL,
+							   INOUT state text DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'migrate_await'
+LANGUAGE C;
+
+COMMENT ON PROCEDURE migrate_await(bigint, interval, text) IS
+	'Waits for a migration job to end, holding no snapshot, and returns its state';
+
+REVOKE ALL ON PROCEDURE migrate_await(bigint, interval, text) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE migrate_await(bigint, interval, text) TO pg_read_server_files;

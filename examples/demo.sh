@@ -2,7 +2,8 @@
 # `make demo`: install what is missing, build and install pg_migrate, start a
 # throwaway PostgreSQL 15 cluster with pg_migrate preloaded, create the
 # extension, apply examples/todo/migrations and print migrate_status(); then
-# let the background worker pick up a new file, and show a broken one.
+# let the background worker pick up a new file, and show a broken one; then
+# CALL migrate_run on a folder with an index built concurrently.
 #
 # KEEP=1 leaves the cluster running and prints how to connect to it.
 set -euo pipefail
@@ -68,6 +69,15 @@ for _ in $(seq 1 50); do
 	sleep 0.2
 done
 psql -d todo -e -c "SELECT version, name, state FROM migrate_status()" -c "TABLE schema_migrations"
+
+echo "== a deploy script: CALL migrate_run, one commit per migration, CREATE INDEX CONCURRENTLY included"
+"${as_pg[@]}" cp -r "$top/examples/shop/migrations" "$work/shop"
+psql -d postgres -q -c "CREATE DATABASE shop"
+psql -d shop -q -c "CREATE EXTENSION pg_migrate"
+echo "\$ psql -v ON_ERROR_STOP=1 -c \"CALL migrate_run('$work/shop')\""
+psql -d shop -v ON_ERROR_STOP=1 -c "CALL migrate_run('$work/shop')"
+psql -d shop -e -c "SELECT version, name, state, round(duration_ms::numeric, 2) AS ms FROM migrate_status()" \
+	-c "SELECT indexrelid::regclass AS index, indisvalid FROM pg_index WHERE indrelid = 'orders'::regclass"
 
 if [ "${KEEP:-0}" = 1 ]; then
 	echo "== the cluster is still running: $bin/psql -h $work -p $port -U postgres todo"

@@ -127,6 +127,8 @@ typedef struct RunState
 	bool	   *retrying;		/* pending[k] failed before: this is a retry */
 	PgmFile    *failed_file;	/* set when a file failed before running */
 	ErrorData  *failed_error;
+	ErrorData  *end_error;		/* what ended the run, for in_session */
+	PgmLint    *lint;			/* pg_migrate.lint or the caller's lint */
 	bool		busy;			/* holds the worker's busy flag (lock.h) */
 } RunState;
 
@@ -145,6 +147,7 @@ parse_pending(void *arg)
 	PgmScript  *script = pgm_script_parse(a->file, &a->rs->hints);
 
 	pgm_lint_enforce(script);
+	pgm_lint_check(a->rs->lint, script);
 	a->rs->pending[a->rs->npending] = script;
 	a->rs->retrying[a->rs->npending] = a->retrying;
 	a->rs->npending++;
@@ -158,16 +161,22 @@ parse_pending(void *arg)
 static void
 prepare_run(RunState *rs)
 {
-	PgmPlanOptions opts;
+	PgmPlanOptions defaults;
+	const PgmPlanOptions *opts = rs->opts->plan;
 	PgmPlan    *plan;
 	PgmHistoryWriter writer;
 	int			k;
 
-	memset(&opts, 0, sizeof(opts));
+	if (opts == NULL)
+	{
+		memset(&defaults, 0, sizeof(defaults));
+		opts = &defaults;
+	}
 	pgm_unit_begin();
 	MemoryContextSwitchTo(rs->cxt);
 	plan = rs->plan = pgm_plan_prepare(rs->opts->dir, PGM_LOCK_SESSION);
-	pgm_plan_check(plan, &opts);
+	pgm_plan_check(plan, opts);
+	rs->lint = pgm_lint_start(opts->lint);
 
 	pgm_history_writer_init(&writer, rs->opts->dir, rs->opts->applied_by);
 	pgm_plan_record_adoption(plan, &writer);
@@ -179,7 +188,7 @@ prepare_run(RunState *rs)
 		PgmPlanItem *item = &plan->items[k];
 		ParseArgs	args = {rs, item->file, item->state == PGM_STATE_FAILED};
 
-		if (!pgm_plan_item_runs(item, &opts))
+		if (!pgm_plan_item_runs(item, opts))
 		{
 			if (item->file != NULL)
 				pgm_file_release(item->file);
@@ -226,7 +235,8 @@ record_failure(RunState *rs, PgmFile *file, ErrorData *edata, bool log)
 
 	rs->result->failed = true;
 	rs->result->error = line;
-	if (log)
+	rs->end_error = edata;
+	if (log && !rs->opts->in_session)
 		log_error(edata);
 }
 
@@ -242,6 +252,9 @@ record_cancel(RunState *rs, PgmFile *file, ErrorData *edata)
 		record_failure(rs, file, edata, false);
 	else
 		rs->result->error = pgm_error_line(edata);
+	rs->end_error = edata;
+	if (rs->opts->in_session)
+		return;					/* the caller raises the cancel itself */
 
 	ereport(LOG,
 			(errmsg("migration " INT64_FORMAT " \"%s\" was canceled",
@@ -267,6 +280,10 @@ end_failure(RunState *rs, PgmFile *file, ErrorData *edata)
 static void
 log_applied(RunState *rs, PgmFile *file, double ms)
 {
+	if (rs->opts->in_session)
+		ereport(NOTICE,
+				(errmsg("applied migration " INT64_FORMAT " \"%s\" in %.3f ms",
+						file->version, file->name, ms)));
 	ereport(LOG,
 			(errmsg("applied migration " INT64_FORMAT " \"%s\" in %.3f ms",
 					file->version, file->name, ms),
@@ -962,7 +979,9 @@ run_error(RunState *rs, ErrorData *edata)
 		rs->result->canceled = true;
 	rs->result->failed = !rs->result->canceled || rs->opts->record_cancel;
 	rs->result->error = pgm_error_line(edata);
-	log_error(edata);
+	rs->end_error = edata;
+	if (!rs->opts->in_session)
+		log_error(edata);
 }
 
 void
@@ -978,7 +997,8 @@ pgm_run_folder(const PgmRunOptions *opts, PgmRunResult *result)
 	rs.hints.fix = opts->fix_hint ? opts->fix_hint :
 		"Fix the migration file and apply the folder again; the migrations before it stay applied.";
 	rs.cxt = AllocSetContextCreate(oldcontext, "pg_migrate run", ALLOCSET_DEFAULT_SIZES);
-	set_lock_timeout(opts->lock_timeout_ms);
+	if (opts->lock_timeout_ms >= 0)
+		set_lock_timeout(opts->lock_timeout_ms);
 
 	PG_TRY();
 	{
@@ -1000,12 +1020,17 @@ pgm_run_folder(const PgmRunOptions *opts, PgmRunResult *result)
 		pgm_lock_busy_end();
 	pgm_unlock_session();
 	CommitTransactionCommand();
-	(void) set_config_option("lock_timeout", NULL, PGC_SUSET, PGC_S_SESSION,
-							 GUC_ACTION_SET, true, 0, false);
-	pgstat_report_activity(STATE_IDLE, NULL);
+	if (opts->lock_timeout_ms >= 0)
+		(void) set_config_option("lock_timeout", NULL, PGC_SUSET, PGC_S_SESSION,
+								 GUC_ACTION_SET, true, 0, false);
+	/* a session's own command is still running: show it again */
+	pgstat_report_activity(opts->in_session ? STATE_RUNNING : STATE_IDLE,
+						   opts->in_session ? debug_query_string : NULL);
 
 	MemoryContextSwitchTo(oldcontext);
 	if (result->error != NULL)
 		result->error = pstrdup(result->error);
+	if (opts->in_session && rs.end_error != NULL)
+		result->edata = pgm_error_copy(rs.end_error);
 	MemoryContextDelete(rs.cxt);
 }

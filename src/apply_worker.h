@@ -12,11 +12,14 @@
 #ifndef PGM_RUNNER_H
 #define PGM_RUNNER_H
 
+#include "plan.h"
+
 typedef struct PgmRunOptions
 {
 	const char *dir;
 	const char *applied_by;		/* history's applied_by; NULL: current role */
-	int			lock_timeout_ms;	/* 0: none */
+	const PgmPlanOptions *plan; /* target, out_of_order...; NULL: defaults */
+	int			lock_timeout_ms;	/* 0: none; -1: leave the session's own */
 	int			lock_retries;	/* extra attempts after a lock timeout */
 	const char *fix_hint;		/* a failed migration's hint; NULL: a job's */
 
@@ -30,6 +33,14 @@ typedef struct PgmRunOptions
 	 * migrate_cancel, shown in the job's row).
 	 */
 	bool		record_cancel;
+
+	/*
+	 * migrate_run: the run is the caller's command.  A NOTICE per migration
+	 * applied; a failure is not logged here but handed back whole
+	 * (result->edata) for the caller to raise; the session's activity
+	 * string is put back at the end.
+	 */
+	bool		in_session;
 } PgmRunOptions;
 
 typedef struct PgmRunResult
@@ -39,6 +50,7 @@ typedef struct PgmRunResult
 	bool		canceled;		/* stopped by a query cancel (migrate_cancel,
 								 * pg_cancel_backend) */
 	char	   *error;			/* one line, for jobs and logs */
+	ErrorData  *edata;			/* in_session: the error that ended the run */
 } PgmRunResult;
 
 /*

@@ -34,7 +34,9 @@
  * All SQL here is schema-qualified, with qualified operators, and runs with
  * search_path pinned to pg_catalog, pg_temp (pgm_safe_sql_begin).
  *
- * Memory: migrate_wait polls in a context reset every round.
+ * Memory: each look migrate_wait takes at a job is a subtransaction rolled
+ * back, each look of migrate_await a transaction of its own: a wait of
+ * hours does not grow the backend.
  *
  * IDENTIFICATION
  *	  src/bgw_job.c
@@ -52,6 +54,7 @@
 #include "common/int.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "funcs.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -66,11 +69,13 @@
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
 PG_FUNCTION_INFO_V1(migrate_apply_async);
 PG_FUNCTION_INFO_V1(migrate_wait);
+PG_FUNCTION_INFO_V1(migrate_await);
 PG_FUNCTION_INFO_V1(migrate_cancel);
 
 /* What bgw_extra of a job worker carries. */
@@ -563,6 +568,45 @@ wait_deadline(Interval *timeout)
 	return deadline;
 }
 
+/* What one look at a job found. */
+typedef struct JobLook
+{
+	const char *state;			/* a PGM_JOB_* constant; NULL: no such job */
+	bool		own_xact;		/* submitted in this transaction */
+	bool		blocking;		/* its worker waits for this session */
+} JobLook;
+
+typedef struct LookArgs
+{
+	int64		job_id;
+	Datum	   *caller;
+	JobLook    *look;
+} LookArgs;
+
+static void
+look_at_job(void *arg)
+{
+	LookArgs   *a = (LookArgs *) arg;
+
+	pgstat_clear_backend_activity_snapshot();
+	a->look->state = job_state(a->job_id, a->caller, &a->look->own_xact,
+							   &a->look->blocking);
+}
+
+/*
+ * One look at the job in a subtransaction that is rolled back: whatever
+ * the query left in transaction memory (its locks, snapshots, plans) is
+ * freed, so a wait of hours does not grow the backend.
+ */
+static void
+look_once(int64 job_id, Datum *caller, JobLook *look)
+{
+	LookArgs	args = {job_id, caller, look};
+
+	memset(look, 0, sizeof(JobLook));
+	pgm_rolled_back_subxact(look_at_job, &args);
+}
+
 /*
  * migrate_wait(job_id bigint, timeout interval DEFAULT NULL) RETURNS text
  *
@@ -571,7 +615,8 @@ wait_deadline(Interval *timeout)
  * timeout passes; returns its state then.  A call is one statement, whose
  * snapshot a job's CREATE INDEX CONCURRENTLY waits for: when the job is
  * found waiting for this session, the call stops with an error rather than
- * wait for ever.  Each round's memory is freed before the next.
+ * wait for ever, pointing to CALL migrate_await, which holds no snapshot.
+ * Each look runs in a subtransaction rolled back after it.
  */
 Datum
 migrate_wait(PG_FUNCTION_ARGS)
@@ -580,7 +625,6 @@ migrate_wait(PG_FUNCTION_ARGS)
 	TimestampTz deadline = 0;
 	const char *state;
 	Datum		caller[3];
-	MemoryContext round_cxt;
 	int			nestlevel;
 
 	pgm_check_access();
@@ -599,22 +643,15 @@ migrate_wait(PG_FUNCTION_ARGS)
 	pgm_bgw_check_extension_updated();
 	caller[1] = BoolGetDatum(superuser());
 	caller[2] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
-	round_cxt = AllocSetContextCreate(CurrentMemoryContext, "migrate_wait round",
-									  ALLOCSET_SMALL_SIZES);
 	for (;;)
 	{
-		bool		own_xact = false;
-		bool		blocking = false;
-		MemoryContext oldcontext = MemoryContextSwitchTo(round_cxt);
+		JobLook		look;
 
-		pgstat_clear_backend_activity_snapshot();
-		state = job_state(job_id, caller, &own_xact, &blocking);
-		MemoryContextSwitchTo(oldcontext);
-		MemoryContextReset(round_cxt);
-
+		look_once(job_id, caller, &look);
+		state = look.state;
 		if (state == NULL)
 			raise_no_job(job_id);
-		if (own_xact)
+		if (look.own_xact)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("migration job " INT64_FORMAT " was submitted in this transaction", job_id),
@@ -627,19 +664,101 @@ migrate_wait(PG_FUNCTION_ARGS)
 		 * CREATE INDEX CONCURRENTLY waits for every older snapshot, this
 		 * statement's included: waiting on would never end.
 		 */
-		if (blocking)
+		if (look.blocking)
 			ereport(ERROR,
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
 					 errmsg("migration job " INT64_FORMAT " is waiting for this session", job_id),
 					 errdetail("The job runs a statement such as CREATE INDEX CONCURRENTLY, which waits until every snapshot older than its own is gone, including the one this call holds."),
-					 errhint("Follow the job from separate statements instead, for example SELECT state FROM migrate_jobs WHERE job_id = " INT64_FORMAT " (psql: \\watch).",
+					 errhint("Wait with CALL migrate_await(" INT64_FORMAT "), which holds no snapshot while it waits.",
 							 job_id)));
 		pgm_wait(100L, PG_WAIT_EXTENSION);
 	}
-	MemoryContextDelete(round_cxt);
 	pgm_bookkeeping_end(nestlevel);
 	/* state is a PGM_JOB_* constant, not SPI memory */
 	PG_RETURN_TEXT_P(cstring_to_text(state));
+}
+
+/* CALL migrate_await at top level or from a procedure, never in a block. */
+static void
+check_nonatomic(FunctionCallInfo fcinfo)
+{
+	CallContext *call = (CallContext *) fcinfo->context;
+
+	if (call == NULL || !IsA(call, CallContext) || call->atomic ||
+		IsTransactionBlock())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("migrate_await cannot run inside a transaction block"),
+				 errdetail("It commits the transaction it is called in, then waits outside any transaction."),
+				 errhint("CALL migrate_await outside BEGIN ... COMMIT, or use migrate_wait() inside a transaction.")));
+}
+
+/*
+ * migrate_await(job_id bigint, timeout interval DEFAULT NULL,
+ *				 INOUT state text DEFAULT NULL)
+ *	  a procedure
+ *
+ * migrate_wait without its limit: the transaction the CALL runs in is
+ * committed first (so a job submitted in the same CALL starts), and each
+ * look at the job is a transaction of its own, committed before the wait
+ * that follows it, so this session holds no snapshot while it waits and a
+ * job's CREATE INDEX CONCURRENTLY never waits for it.  The same rules as
+ * migrate_wait otherwise: a superuser waits for any job, a role for its own.
+ * Works from a procedure or DO block too: it commits through SPI.
+ */
+Datum
+migrate_await(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	int64		job_id;
+	TimestampTz deadline = 0;
+	const char *state;
+	Datum		caller[3];
+	TupleDesc	tupdesc;
+	Datum		result;
+	bool		isnull = false;
+
+	pgm_check_access();
+	check_nonatomic(fcinfo);
+	job_id = pgm_job_id_argument(fcinfo, 0);
+	if (!PG_ARGISNULL(1))
+		deadline = wait_deadline(PG_GETARG_INTERVAL_P(1));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "migrate_await must return a record");
+	tupdesc = BlessTupleDesc(tupdesc);
+	caller[1] = BoolGetDatum(superuser());
+	caller[2] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+
+	pgm_spi_check(SPI_connect_ext(SPI_OPT_NONATOMIC), SPI_OK_CONNECT, "SPI_connect_ext");
+	SPI_commit();
+	for (;;)
+	{
+		bool		own_xact = false;
+		bool		blocking = false;
+		int			nestlevel;
+
+		PushActiveSnapshot(GetTransactionSnapshot());
+		nestlevel = pgm_bookkeeping_begin();
+		pgm_bgw_check_extension_updated();
+		pgstat_clear_backend_activity_snapshot();
+		state = job_state(job_id, caller, &own_xact, &blocking);
+		pgm_bookkeeping_end(nestlevel);
+		PopActiveSnapshot();
+		/* the look's memory and snapshots go with its transaction */
+		SPI_commit();
+
+		if (state == NULL)
+			raise_no_job(job_id);
+		if (is_final(state) || (deadline != 0 && GetCurrentTimestamp() >= deadline))
+			break;
+		pgm_wait(100L, PG_WAIT_EXTENSION);
+	}
+	pgm_spi_check(SPI_finish(), SPI_OK_FINISH, "SPI_finish");
+
+	MemoryContextSwitchTo(cxt);
+	/* state is a PGM_JOB_* constant */
+	result = CStringGetTextDatum(state);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, &result, &isnull)));
 }
 
 /*

@@ -107,7 +107,11 @@ run_portal(RawStmt *raw, const char *query_string, MemoryContext cxt)
 		PopActiveSnapshot();
 	CHECK_FOR_INTERRUPTS();
 
-	portal = CreatePortal("", true, true);
+	/*
+	 * A portal of its own name: in migrate_run the unnamed one is the
+	 * CALL's, active.
+	 */
+	portal = CreateNewPortal();
 	portal->visible = false;
 	PortalDefineQuery(portal, NULL, query_string, tag, plantrees, NULL);
 	PortalStart(portal, NULL, 0, InvalidSnapshot);

@@ -207,7 +207,7 @@ pgm_lock_xact(void)
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
 					 errmsg("a background worker is applying a migration outside a transaction block in this database"),
 					 errdetail("It runs statements such as CREATE INDEX CONCURRENTLY, which wait for every open transaction; waiting for it here would deadlock."),
-					 errhint("Wait for the job to finish (see migrate_jobs and migrate_wait), then call again.")));
+					 errhint("Wait for the job to finish (CALL migrate_await(job_id); migrate_jobs lists the jobs), then call again; or apply with CALL migrate_run, which waits without holding a snapshot.")));
 		waited = true;
 
 		/* lock_timeout bounds this wait as it bounds a lock manager's wait */

@@ -105,6 +105,65 @@ pgm_try_subxact(PgmTryFn fn, void *arg)
 	return edata;
 }
 
+void
+pgm_rolled_back_subxact(PgmTryFn fn, void *arg)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcontext);
+	PG_TRY();
+	{
+		fn(arg);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(oldcontext);
+	CurrentResourceOwner = oldowner;
+}
+
+static char *
+copy_or_null(const char *s)
+{
+	return s != NULL ? pstrdup(s) : NULL;
+}
+
+ErrorData *
+pgm_error_copy(const ErrorData *edata)
+{
+	ErrorData  *copy = palloc(sizeof(ErrorData));
+
+	/* as CopyErrorData: filename, funcname and the domains are constants */
+	memcpy(copy, edata, sizeof(ErrorData));
+	copy->message = copy_or_null(edata->message);
+	copy->detail = copy_or_null(edata->detail);
+	copy->detail_log = copy_or_null(edata->detail_log);
+	copy->hint = copy_or_null(edata->hint);
+	copy->context = copy_or_null(edata->context);
+	copy->backtrace = copy_or_null(edata->backtrace);
+	copy->schema_name = copy_or_null(edata->schema_name);
+	copy->table_name = copy_or_null(edata->table_name);
+	copy->column_name = copy_or_null(edata->column_name);
+	copy->datatype_name = copy_or_null(edata->datatype_name);
+	copy->constraint_name = copy_or_null(edata->constraint_name);
+	copy->internalquery = copy_or_null(edata->internalquery);
+	copy->assoc_context = CurrentMemoryContext;
+	return copy;
+}
+
 char *
 pgm_error_line(ErrorData *edata)
 {

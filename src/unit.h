@@ -40,4 +40,14 @@ extern ErrorData *pgm_try_subxact(PgmTryFn fn, void *arg);
 /* "SQLSTATE: message (detail)" on one line, for jobs, history and logs. */
 extern char *pgm_error_line(ErrorData *edata);
 
+/*
+ * Runs fn(arg) in a subtransaction that is rolled back after it, whether
+ * it returned or threw (which propagates): for reads whose transaction
+ * memory must not pile up in a long-running call.
+ */
+extern void pgm_rolled_back_subxact(PgmTryFn fn, void *arg);
+
+/* A deep copy of edata in CurrentMemoryContext, for ReThrowError later. */
+extern ErrorData *pgm_error_copy(const ErrorData *edata);
+
 #endif							/* PGM_UNIT_H */

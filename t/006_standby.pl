@@ -46,6 +46,9 @@ like($err, qr/ERROR:  cannot apply migrations during recovery/, 'migrate_apply o
 like($err, qr/HINT:  Apply migrations on the primary/, 'with a hint');
 ($ret, $out, $err) = $standby->psql('postgres', "SELECT migrate_apply_async('$dir')");
 like($err, qr/cannot apply migrations during recovery/, 'so is migrate_apply_async');
+($ret, $out, $err) = $standby->psql('postgres', "CALL migrate_run('$dir')",
+	extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+like($err, qr/ERROR:  25006: cannot apply migrations during recovery/, 'so is migrate_run, with 25006');
 is($standby->safe_psql('postgres', "SELECT state FROM migrate_status('$dir') ORDER BY version"),
 	"applied\npending", 'migrate_status works on the standby');
 
