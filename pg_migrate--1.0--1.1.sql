@@ -73,15 +73,8 @@ REVOKE ALL ON pgmigrate.job_states FROM PUBLIC;
 
 -- What a role sees: its own jobs and schedules; a superuser, all.  Security
 -- barriers, so that no function in a caller's query sees other rows first.
-CREATE OR REPLACE VIEW @extschema@.migrate_jobs WITH (security_barrier = true) AS
-SELECT s.job_id, s.database, s.role, s.dir, s.state, s.applied, s.error,
-	   s.submitted_at, s.started_at, s.finished_at, s.pid
-FROM pgmigrate.job_states s
-WHERE s.role OPERATOR(pg_catalog.=) CURRENT_USER
-   OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r
-	   WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER);
-REVOKE ALL ON @extschema@.migrate_jobs FROM PUBLIC;
-GRANT SELECT ON @extschema@.migrate_jobs TO pg_read_server_files;
+-- (migrate_jobs is redefined below, with the progress of batched data
+-- migrations.)
 
 CREATE VIEW @extschema@.migrate_schedules WITH (security_barrier = true) AS
 SELECT s.schedule_id, s.dir, s.run_at, s.every, s.role, s.created_at, s.last_job_id
@@ -155,3 +148,56 @@ COMMENT ON PROCEDURE migrate_await(bigint, interval, text) IS
 
 REVOKE ALL ON PROCEDURE migrate_await(bigint, interval, text) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE migrate_await(bigint, interval, text) TO pg_read_server_files;
+
+-- Batched data migrations (-- pg_migrate:batch) record how far their run
+-- got: batches and rows changed, by which backend, since when.
+ALTER TABLE pgmigrate.progress
+	ADD COLUMN batches bigint CHECK (batches >= 0),
+	ADD COLUMN rows_changed bigint CHECK (rows_changed >= 0),
+	ADD COLUMN pid integer,
+	ADD COLUMN started_at timestamptz;
+
+CREATE VIEW pgmigrate.batch_progress AS
+SELECT p.version, p.pid,
+	   pg_catalog.format('%s batches, %s rows changed, %s rows/s, since %s',
+			p.batches, p.rows_changed,
+			COALESCE(pg_catalog.round((p.rows_changed::pg_catalog.float8 OPERATOR(pg_catalog./)
+				NULLIF(pg_catalog.date_part('epoch', p.updated_at OPERATOR(pg_catalog.-) p.started_at),
+					   0))::pg_catalog.numeric)::pg_catalog.text, '-'),
+			p.started_at) AS progress
+FROM pgmigrate.progress p
+WHERE p.direction OPERATOR(pg_catalog.=) 'up' AND p.batches IS NOT NULL;
+REVOKE ALL ON pgmigrate.batch_progress FROM PUBLIC;
+GRANT SELECT ON pgmigrate.batch_progress TO pg_read_server_files;
+
+-- What a role sees: its own jobs and schedules; a superuser, all.  Security
+-- barriers, so that no function in a caller's query sees other rows first.
+-- A running job's progress: its batched data migration's, if any.
+CREATE OR REPLACE VIEW @extschema@.migrate_jobs WITH (security_barrier = true) AS
+SELECT s.job_id, s.database, s.role, s.dir, s.state, s.applied, s.error,
+	   s.submitted_at, s.started_at, s.finished_at, s.pid,
+	   (SELECT bp.progress FROM pgmigrate.batch_progress bp
+		WHERE s.state OPERATOR(pg_catalog.=) 'running'
+		  AND bp.pid OPERATOR(pg_catalog.=) s.pid
+		ORDER BY bp.version DESC LIMIT 1) AS progress
+FROM pgmigrate.job_states s
+WHERE s.role OPERATOR(pg_catalog.=) CURRENT_USER
+   OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+	   WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER);
+REVOKE ALL ON @extschema@.migrate_jobs FROM PUBLIC;
+GRANT SELECT ON @extschema@.migrate_jobs TO pg_read_server_files;
+
+-- migrate_status gains progress: a batched data migration's, and "running"
+-- while a backend runs it.
+DROP FUNCTION migrate_status(text);
+CREATE FUNCTION migrate_status(dir text DEFAULT NULL)
+RETURNS TABLE(version bigint, name text, state text, applied_at timestamptz,
+			  duration_ms double precision, checksum text, progress text)
+AS 'MODULE_PATHNAME', 'migrate_status'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION migrate_status(text) IS
+	'Shows each migration of a folder and of the history with its state';
+
+REVOKE ALL ON FUNCTION migrate_status(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migrate_status(text) TO pg_read_server_files;

@@ -33,6 +33,7 @@
 #include "folder.h"
 #include "history.h"
 #include "lock.h"
+#include "batch.h"
 #include "lint.h"
 #include "plan.h"
 #include "script.h"
@@ -122,7 +123,8 @@ pgm_apply_folder(const char *dir, const PgmPlanOptions *opts,
 		PgmFile    *file = scripts[k]->file;
 		double		ms;
 
-		ms = pgm_exec_migration(scripts[k], &run_hints);
+		ms = scripts[k]->batch ? pgm_batch_run_atomic(scripts[k], &run_hints) :
+			pgm_exec_migration(scripts[k], &run_hints);
 		pgm_history_batch_add(&batch, file, ms);
 		pgm_plan_applied(plan, file->version);
 		if (emit != NULL)

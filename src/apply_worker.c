@@ -84,6 +84,7 @@
 #include "access/xact.h"
 #include "apply.h"
 #include "apply_worker.h"
+#include "batch.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
@@ -925,6 +926,167 @@ run_no_transaction(RunState *rs, PgmScript *script, bool retrying)
 	return true;
 }
 
+/* ---------- batched data migrations ---------- */
+
+/* A batched data migration's run so far. */
+typedef struct BatchRun
+{
+	RunState   *rs;
+	PgmScript  *script;
+	SPIPlanPtr	plan;			/* planned once, kept across transactions */
+	int64		batches;		/* committed by this run */
+	int64		rows;
+	instr_time	start;
+	instr_time	last_log;
+} BatchRun;
+
+static double
+since_ms(instr_time start)
+{
+	instr_time	elapsed;
+
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+	return INSTR_TIME_GET_MILLISEC(elapsed);
+}
+
+static void
+log_batches(BatchRun *br)
+{
+	double		secs = since_ms(br->start) / 1000.0;
+
+	ereport(LOG,
+			(errmsg("batch migration " INT64_FORMAT " \"%s\": " INT64_FORMAT " batches, " INT64_FORMAT " rows changed, %.0f rows/s",
+					br->script->file->version, br->script->file->name,
+					br->batches, br->rows, secs > 0 ? br->rows / secs : 0.0)));
+	INSTR_TIME_SET_CURRENT(br->last_log);
+}
+
+/*
+ * One batch: its own transaction, committed with the run's progress, or,
+ * when it changed no row, with the migration recorded applied.  Sets *n
+ * to the rows it changed; returns its error, rolled back, or NULL.
+ */
+static ErrorData *
+try_batch(BatchRun *br, uint64 *n)
+{
+	ErrorData  *edata = NULL;
+
+	*n = 0;
+	PG_TRY();
+	{
+		PgmFile    *file = br->script->file;
+
+		pgm_unit_begin();
+		pgstat_report_activity(STATE_RUNNING, file->filename);
+		if (br->plan == NULL)
+		{
+			br->plan = pgm_batch_plan(br->script);
+			if (SPI_keepplan(br->plan) != 0)
+				elog(ERROR, "SPI_keepplan failed");
+		}
+		*n = pgm_batch_execute(br->script, br->plan, br->batches + 1);
+		if (*n == 0)
+		{
+			record_applied(br->rs, file, since_ms(br->start));
+			pgm_progress_clear(file->version, PGM_DIRECTION_UP);
+		}
+		else
+			pgm_progress_write_batch(file, br->batches + 1, br->rows + (int64) *n);
+		pgm_unit_end();
+	}
+	PG_CATCH();
+	{
+		edata = pgm_unit_catch(br->rs->cxt);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(br->rs->cxt);
+	return edata;
+}
+
+/* Batches until one changes no row; the error that stopped them, or NULL. */
+static ErrorData *
+run_batches(BatchRun *br)
+{
+	int			attempt = 0;
+
+	for (;;)
+	{
+		uint64		n;
+		ErrorData  *edata;
+
+		if (br->batches > 0)
+			pgm_batch_throttle(br->script);
+		edata = try_batch(br, &n);
+		if (edata != NULL)
+		{
+			if (retry_lock_timeout(br->rs, edata, attempt++, br->script->file))
+				continue;
+			return edata;
+		}
+		attempt = 0;
+		if (n == 0)
+			return NULL;
+		br->batches++;
+		br->rows += (int64) n;
+		if (since_ms(br->last_log) >= 10000.0)
+			log_batches(br);
+	}
+}
+
+/*
+ * A batched data migration: batch after batch, each committed, until one
+ * changes no row.  Holds the busy flag meanwhile, so other sessions calling
+ * migrate_apply on the folder are told at once rather than wait hours.
+ * A cancel or a crash loses the batch in flight only; the next run goes
+ * on where the committed batches left the data (the statement's own WHERE
+ * skips the rows done).
+ */
+static bool
+run_batch(RunState *rs, PgmScript *script)
+{
+	BatchRun	br;
+	ErrorData  *volatile edata = NULL;
+
+	memset(&br, 0, sizeof(br));
+	br.rs = rs;
+	br.script = script;
+	INSTR_TIME_SET_CURRENT(br.start);
+	br.last_log = br.start;
+
+	StartTransactionCommand();
+	pgm_lock_busy_begin();
+	rs->busy = true;
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(rs->cxt);
+
+	/* errors between batches too (a cancel while pausing) */
+	PG_TRY();
+	{
+		edata = run_batches(&br);
+	}
+	PG_CATCH();
+	{
+		edata = pgm_unit_catch(rs->cxt);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(rs->cxt);
+
+	StartTransactionCommand();
+	if (br.plan != NULL)
+		SPI_freeplan(br.plan);
+	pgm_lock_busy_end();
+	rs->busy = false;
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(rs->cxt);
+
+	if (edata != NULL)
+		return end_failure(rs, script->file, edata);
+	log_batches(&br);
+	log_applied(rs, script->file, since_ms(br.start));
+	return true;
+}
+
 /* ---------- the run ---------- */
 
 static void
@@ -953,7 +1115,9 @@ run_pending(RunState *rs)
 		bool		ok;
 
 		CHECK_FOR_INTERRUPTS();
-		if (script->no_transaction)
+		if (script->batch)
+			ok = run_batch(rs, script);
+		else if (script->no_transaction)
 			ok = run_no_transaction(rs, script, rs->retrying[k]);
 		else
 			ok = run_transactional(rs, script);

@@ -100,3 +100,44 @@ pgm_directive_no_transaction(const char *body, size_t len)
 			return line;
 	return 0;
 }
+
+/*
+ * The batch marker: skips a UTF-8 BOM, blank lines and other "--" comment
+ * lines; stops at the first line that is neither.
+ */
+int
+pgm_directive_batch(const char *body, size_t len)
+{
+	static const char *const patterns[] = {
+		"-- pg_migrate:batch",
+		"--pg_migrate:batch",
+	};
+	const char *s = body;
+	const char *end = body + len;
+	int			line = 1;
+
+	if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3;
+	while (s < end)
+	{
+		const char *eol = memchr(s, '\n', (size_t) (end - s));
+		const char *t = s;
+		size_t		i;
+
+		if (eol == NULL)
+			eol = end;
+		while (t < eol && is_blank(*t))
+			t++;
+		if (t < eol)
+		{
+			if (eol - t < 2 || t[0] != '-' || t[1] != '-')
+				return 0;
+			for (i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)
+				if (line_matches(t, eol, patterns[i]))
+					return line;
+		}
+		s = eol + 1;
+		line++;
+	}
+	return 0;
+}

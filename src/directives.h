@@ -24,4 +24,12 @@
  */
 extern int	pgm_directive_no_transaction(const char *body, size_t len);
 
+/*
+ * If the file is a batched data migration, returns the line (1-based) of
+ * its marker, else 0.  The marker may follow a UTF-8 BOM, blank lines and
+ * other "--" comment lines:
+ *   -- pg_migrate:batch
+ */
+extern int	pgm_directive_batch(const char *body, size_t len);
+
 #endif							/* PGM_DIRECTIVES_H */

@@ -28,6 +28,8 @@
 #include "policy.h"
 #include "progress.h"
 #include "repair.h"
+#include "safe_sql.h"
+#include "storage/procarray.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 #include "validate.h"
@@ -93,17 +95,72 @@ migrate_apply(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-static void
-emit_status_row(ReturnSetInfo *rsinfo, PgmPlanItem *item)
+/* A batched data migration's progress, from pgmigrate.batch_progress. */
+typedef struct BatchProgress
 {
-	Datum		values[6];
-	bool		nulls[6] = {false, false, false, true, true, true};
+	int64		version;
+	char	   *progress;
+	bool		running;		/* a live backend holds the busy flag for it */
+} BatchProgress;
+
+static List *
+read_batch_progress(void)
+{
+	List	   *result = NIL;
+	int			nestlevel = pgm_safe_sql_begin();
+	uint64		i;
+
+	pgm_spi_check(SPI_execute("SELECT version, progress, pid FROM pgmigrate.batch_progress",
+							  true, 0),
+				  SPI_OK_SELECT, "reading pgmigrate.batch_progress");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		BatchProgress *bp = palloc0(sizeof(BatchProgress));
+		bool		isnull;
+		Datum		pid;
+
+		bp->version = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		bp->progress = SPI_getvalue(tup, desc, 2);
+		pid = SPI_getbinval(tup, desc, 3, &isnull);
+		bp->running = !isnull && BackendPidGetProc(DatumGetInt32(pid)) != NULL &&
+			pgm_lock_busy_taken();
+		result = lappend(result, bp);
+	}
+	pgm_safe_sql_end(nestlevel);
+	return result;
+}
+
+static BatchProgress *
+find_batch_progress(List *progress, int64 version)
+{
+	ListCell   *lc;
+
+	foreach(lc, progress)
+	{
+		BatchProgress *bp = (BatchProgress *) lfirst(lc);
+
+		if (bp->version == version)
+			return bp;
+	}
+	return NULL;
+}
+
+static void
+emit_status_row(ReturnSetInfo *rsinfo, PgmPlanItem *item, List *progress)
+{
+	Datum		values[7];
+	bool		nulls[7] = {false, false, false, true, true, true, true};
+	BatchProgress *bp = find_batch_progress(progress, item->version);
 	const char *checksum = item->file ? item->file->checksum :
 		(item->hist ? item->hist->checksum : NULL);
 
 	values[0] = Int64GetDatum(item->version);
 	values[1] = CStringGetTextDatum(item->name);
-	values[2] = CStringGetTextDatum(pgm_state_name(item->state));
+	values[2] = CStringGetTextDatum(bp != NULL && bp->running &&
+									item->state != PGM_STATE_APPLIED ?
+									"running" : pgm_state_name(item->state));
 	if (item->hist != NULL && item->adopt == PGM_ADOPT_NONE &&
 		item->state != PGM_STATE_PENDING && item->state != PGM_STATE_OUT_OF_ORDER)
 	{
@@ -116,6 +173,12 @@ emit_status_row(ReturnSetInfo *rsinfo, PgmPlanItem *item)
 	{
 		values[5] = CStringGetTextDatum(checksum);
 		nulls[5] = false;
+	}
+	/* 1.0's migrate_status has six columns */
+	if (bp != NULL && rsinfo->setDesc->natts > 6 && item->state != PGM_STATE_APPLIED)
+	{
+		values[6] = CStringGetTextDatum(bp->progress);
+		nulls[6] = false;
 	}
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
@@ -136,6 +199,7 @@ migrate_status(PG_FUNCTION_ARGS)
 	PgmFolder  *folder = NULL;
 	PgmPlan    *plan;
 	const char *dir = NULL;
+	List	   *progress = NIL;
 	int			k;
 
 	pgm_check_access();
@@ -156,6 +220,8 @@ migrate_status(PG_FUNCTION_ARGS)
 			pgm_file_checksum(folder, &folder->files[k]);
 	}
 	plan = pgm_plan_read(folder);
+	if (rsinfo->setDesc->natts > 6)
+		progress = read_batch_progress();
 
 	for (k = 0; k < plan->n; k++)
 	{
@@ -164,7 +230,7 @@ migrate_status(PG_FUNCTION_ARGS)
 		/* a reverted version whose file is gone: nothing left to show */
 		if (item->file == NULL && item->state == PGM_STATE_PENDING)
 			continue;
-		emit_status_row(rsinfo, item);
+		emit_status_row(rsinfo, item, progress);
 	}
 
 	k = SPI_finish();

@@ -84,6 +84,12 @@ worker_outside_transaction(void)
 	return false;
 }
 
+bool
+pgm_lock_busy_taken(void)
+{
+	return worker_outside_transaction();
+}
+
 /* Does this backend apply migrations right now (which path)? */
 static bool session_run = false;
 static bool xact_run = false;

@@ -40,4 +40,10 @@ extern void pgm_run_leave(void);
 extern void pgm_lock_busy_begin(void);
 extern void pgm_lock_busy_end(void);
 
+/*
+ * Is a session running a migration that commits as it goes (no-transaction
+ * or batched) in this database right now?  Another session's busy flag.
+ */
+extern bool pgm_lock_busy_taken(void);
+
 #endif							/* PGM_LOCK_H */

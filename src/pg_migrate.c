@@ -14,6 +14,7 @@
  */
 #include "postgres.h"
 
+#include "batch.h"
 #include "bgw_common.h"
 #include "bgw_launcher.h"
 #include "fmgr.h"
@@ -37,5 +38,6 @@ _PG_init(void)
 	if (process_shared_preload_libraries_in_progress)
 		pgm_launcher_register();
 	pgm_lint_init();
+	pgm_batch_init();
 	MarkGUCPrefixReserved("pg_migrate");
 }

@@ -26,6 +26,7 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "progress.h"
 #include "safe_sql.h"
 #include "utils/builtins.h"
@@ -128,6 +129,38 @@ pgm_progress_write(const PgmFile *file, const char *direction, int done)
 							   "updated_at = pg_catalog.clock_timestamp()",
 							   4, types, values, NULL, false, 0);
 	pgm_spi_check(rc, SPI_OK_INSERT, "recording the progress of a migration");
+	pgm_as_owner_end(&owner);
+}
+
+void
+pgm_progress_write_batch(const PgmFile *file, int64 batches, int64 rows)
+{
+	Oid			types[5] = {INT8OID, TEXTOID, INT8OID, INT8OID, INT4OID};
+	Datum		values[5];
+	PgmAsOwner	owner;
+	int			rc;
+
+	pgm_as_bookkeeping_owner_begin("progress", &owner);
+	values[0] = Int64GetDatum(file->version);
+	values[1] = CStringGetTextDatum(file->checksum);
+	values[2] = Int64GetDatum(batches);
+	values[3] = Int64GetDatum(rows);
+	values[4] = Int32GetDatum(MyProcPid);
+	/* a new run (another backend) starts its own count of time */
+	rc = SPI_execute_with_args("INSERT INTO pgmigrate.progress AS p "
+							   "(version, direction, checksum, statements_done, "
+							   "batches, rows_changed, pid, started_at) "
+							   "VALUES ($1, 'up', $2, 0, $3, $4, $5, pg_catalog.clock_timestamp()) "
+							   "ON CONFLICT (version, direction) DO UPDATE "
+							   "SET checksum = EXCLUDED.checksum, statements_done = 0, "
+							   "batches = EXCLUDED.batches, rows_changed = EXCLUDED.rows_changed, "
+							   "started_at = CASE WHEN p.pid OPERATOR(pg_catalog.=) EXCLUDED.pid "
+							   "AND p.started_at IS NOT NULL "
+							   "THEN p.started_at ELSE EXCLUDED.started_at END, "
+							   "pid = EXCLUDED.pid, "
+							   "updated_at = pg_catalog.clock_timestamp()",
+							   5, types, values, NULL, false, 0);
+	pgm_spi_check(rc, SPI_OK_INSERT, "recording the progress of a batch migration");
 	pgm_as_owner_end(&owner);
 }
 

@@ -39,6 +39,13 @@ extern int	pgm_progress_read(const PgmFile *file, const char *direction, int nst
 /* Records that the first done statements of file took effect. */
 extern void pgm_progress_write(const PgmFile *file, const char *direction, int done);
 
+/*
+ * A batched data migration's run so far: batches and rows changed by this
+ * backend's run (pid and started_at say which run, for migrate_jobs and
+ * migrate_status).
+ */
+extern void pgm_progress_write_batch(const PgmFile *file, int64 batches, int64 rows);
+
 /* Forgets the progress of version in direction (the migration finished). */
 extern void pgm_progress_clear(int64 version, const char *direction);
 

@@ -26,6 +26,7 @@
 #include "postgres.h"
 
 #include "compat.h"
+#include "batch.h"
 #include "directives.h"
 #include "commands/defrem.h"
 #include "mb/pg_wchar.h"
@@ -355,6 +356,8 @@ pgm_script_parse(PgmFile *file, const PgmFailHints *hints)
 		st->raw = raw;
 	}
 	script->nstmts = n;
+	/* before BEGIN ... COMMIT is stripped: a batch file may hold none */
+	pgm_batch_classify(script);
 	strip_wrapping_transaction(script);
 	classify(script);
 	return script;

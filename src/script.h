@@ -38,6 +38,10 @@ typedef struct PgmScript
 	bool		no_transaction;
 	const char *no_transaction_reason;	/* the statement kind or marker */
 	int			no_transaction_line;
+
+	/* A batched data migration (batch.h): its one statement, repeated. */
+	bool		batch;
+	int			batch_line;		/* of the marker */
 } PgmScript;
 
 /*

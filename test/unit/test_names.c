@@ -57,6 +57,12 @@ directive(const char *body)
 	return pgm_directive_no_transaction(body, strlen(body));
 }
 
+static int
+batch_marker(const char *body)
+{
+	return pgm_directive_batch(body, strlen(body));
+}
+
 int
 main(void)
 {
@@ -165,6 +171,18 @@ main(void)
 	check(directive("-- no-transactions\n") == 0, "a longer word is not the marker");
 	check(directive("-- no-trans") == 0, "a cut marker");
 	check(directive("") == 0, "empty file");
+
+	/* the batch marker: after a BOM, blank lines and other comment lines */
+	check(batch_marker("-- pg_migrate:batch\nUPDATE t SET x = 1;") == 1, "batch marker");
+	check(batch_marker("\xEF\xBB\xBF\r\n-- backfill\r\n--PG_MIGRATE:BATCH\r\nUPDATE t;") == 3,
+		  "batch marker after a BOM, CRLF and a comment");
+	check(batch_marker("UPDATE t SET x = 1;\n-- pg_migrate:batch\n") == 0,
+		  "batch marker after a statement");
+	check(batch_marker("/* c */\n-- pg_migrate:batch\n") == 0,
+		  "a block comment ends the search");
+	check(batch_marker("-- pg_migrate:batched\n") == 0, "a longer word");
+	check(batch_marker("-") == 0, "a lone dash");
+	check(batch_marker("") == 0, "empty file");
 
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed == 0 ? 0 : 1;
