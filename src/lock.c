@@ -211,8 +211,8 @@ pgm_lock_xact(void)
 		if (worker_outside_transaction())
 			ereport(ERROR,
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-					 errmsg("a background worker is applying a migration outside a transaction block in this database"),
-					 errdetail("It runs statements such as CREATE INDEX CONCURRENTLY, which wait for every open transaction; waiting for it here would deadlock."),
+					 errmsg("another session is applying a migration that commits as it goes in this database"),
+					 errdetail("It runs statements such as CREATE INDEX CONCURRENTLY, which wait for every open transaction, or a batched data migration, which may run for hours; waiting for it here would deadlock or hold this transaction open as long."),
 					 errhint("Wait for the job to finish (CALL migrate_await(job_id); migrate_jobs lists the jobs), then call again; or apply with CALL migrate_run, which waits without holding a snapshot.")));
 		waited = true;
 
