@@ -7,8 +7,10 @@
  * One scheduler runs in pg_migrate.database, started by the launcher
  * (bgw_launcher.c).  It applies pg_migrate.directory at start, on reload, on
  * a wake-up and every pg_migrate.interval, but only when the folder's
- * fingerprint (names, sizes, modification times) changed: an idle scheduler
- * reads one directory listing per interval.  A failed run is retried when
+ * fingerprint (names, sizes, modification times) changed; and it lists the
+ * folder to compute that fingerprint only when the kernel reported a change
+ * in it since the last look, or a minute passed (folder_watch.c): an idle
+ * scheduler makes one read call per interval.  A failed run is retried when
  * the folder changes or on a wake-up; a run canceled with pg_cancel_backend
  * is recorded as a failed attempt and retried at the next look.  Each pass
  * also turns due schedules into jobs (bgw_job.c) and moves repeating
@@ -70,6 +72,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "folder.h"
+#include "folder_watch.h"
 #include "funcs.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -104,6 +107,9 @@ typedef struct SchedulerState
 	uint64		seen_wakeups;	/* wake-up count already acted on */
 	bool		have_sig;		/* last_sig is the folder as last applied */
 	uint64		last_sig;
+	PgmFolderWatch watch;		/* the kernel's word on the folder */
+	TimestampTz schedules_next; /* the next schedule as last read; 0: none */
+	TimestampTz schedules_read; /* read pgmigrate.schedules again from then */
 	TimestampTz next_check;		/* next look at the folder (interval) */
 	PgmRateLimit warned;		/* the folder, its role, the extension */
 	PgmRateLimit warned_slots;	/* schedules waiting for a worker slot */
@@ -356,6 +362,15 @@ watch_folder(SchedulerState *st, bool force, MemoryContext cxt)
 
 	if (!folder_may_run(st))
 		return;
+
+	/*
+	 * The kernel saw nothing happen in the folder since the previous look,
+	 * which found it as last applied (folder_watch.c says what this
+	 * guarantees): no need to list it.
+	 */
+	if (pgm_folder_watch_quiet(&st->watch, dir) && !force && st->have_sig)
+		return;
+
 	if (!pgm_folder_signature(dir, &sig))
 	{
 		int			save_errno = errno;
@@ -672,7 +687,18 @@ scheduler_pass(SchedulerState *st, bool force, MemoryContext cxt)
 													 (int64) interval_s * 1000);
 	}
 
-	next_schedule = run_due_schedules(st);
+	/*
+	 * pgmigrate.schedules is read when a schedule is due, on a wake-up
+	 * (migrate_schedule wakes the scheduler when it commits) and at least
+	 * every MAX_SLEEP_MS; an idle pass touches no table.
+	 */
+	if (force || now >= st->schedules_read ||
+		(st->schedules_next != 0 && now >= st->schedules_next))
+	{
+		st->schedules_next = run_due_schedules(st);
+		st->schedules_read = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), MAX_SLEEP_MS);
+	}
+	next_schedule = st->schedules_next;
 
 	now = GetCurrentTimestamp();
 	if (dir[0] != '\0' && interval_s > 0)
@@ -748,6 +774,7 @@ pgm_scheduler_main(Datum main_arg)
 	bool		force = true;
 
 	memset(&st, 0, sizeof(st));
+	pgm_folder_watch_init(&st.watch);
 	memcpy(&roleid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
