@@ -330,6 +330,7 @@ run_transactional(RunState *rs, PgmScript *script)
 		{
 			pgm_unit_begin();
 			pgstat_report_activity(STATE_RUNNING, script->file->filename);
+			pgm_plan_begin(rs->plan, script->file);
 			ms = pgm_exec_migration(script, &rs->hints);
 			record_applied(rs, script->file, ms);
 			pgm_unit_end();
@@ -809,6 +810,7 @@ run_statements(NoXact *nx, bool failed_before)
 		pgm_unit_begin();
 		pgm_exec_check_script(script, &rs->hints);
 		done = pgm_progress_read(file, PGM_DIRECTION_UP, script->nstmts);
+		pgm_plan_begin_steps(rs->plan, file, done, script->nstmts);
 		pgm_unit_end();
 		if (done == PGM_PROGRESS_NONE)
 			done = 0;

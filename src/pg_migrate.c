@@ -21,6 +21,7 @@
 #include "lint.h"
 #include "miscadmin.h"
 #include "policy.h"
+#include "track.h"
 #include "utils/guc.h"
 
 PG_MODULE_MAGIC;
@@ -37,5 +38,6 @@ _PG_init(void)
 	if (process_shared_preload_libraries_in_progress)
 		pgm_launcher_register();
 	pgm_lint_init();
+	pgm_track_init();
 	MarkGUCPrefixReserved("pg_migrate");
 }
