@@ -54,6 +54,7 @@
 #include "progress.h"
 #include "safe_sql.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
 #define MAX_LISTED_FILES 10
@@ -239,6 +240,7 @@ pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmTracked *tracked)
 static bool
 progress_in_flight(int64 version)
 {
+	MemoryContext caller = CurrentMemoryContext;
 	Oid			types[2] = {INT8OID, TEXTOID};
 	Datum		values[2];
 	PgmAsOwner	owner;
@@ -255,6 +257,8 @@ progress_in_flight(int64 version)
 	pgm_spi_check(rc, SPI_OK_SELECT, "reading pgmigrate.progress");
 	found = SPI_processed > 0;
 	pgm_as_owner_end(&owner);
+	/* SPI returns in its own context: the plan is built in the caller's */
+	MemoryContextSwitchTo(caller);
 	return found;
 }
 

@@ -200,16 +200,21 @@ check_table(PgmTracked *t, Oid relid)
 
 	shape = pgm_track_recognize(relid);
 	if (shape != PGM_SHAPE_GOLANG_MIGRATE)
+	{
+		char	   *columns = pgm_track_describe_columns(relid);
+
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("table \"%s\" is not golang-migrate's version table", t->table),
-				 shape == PGM_SHAPE_UNKNOWN ?
-				 errdetail("Its columns are %s; golang-migrate's are version bigint, dirty boolean. They match no migration tool that pg_migrate recognizes.",
-						   pgm_track_describe_columns(relid)) :
-				 errdetail("Its columns are %s; golang-migrate's are version bigint, dirty boolean. They look like the version table of %s.",
-						   pgm_track_describe_columns(relid),
-						   pgm_track_shape_name(shape)),
+				 errdetail("%s golang-migrate's are version bigint, dirty boolean. %s",
+						   columns ? psprintf(_("Its columns are %s;"), columns) :
+						   _("It has no columns;"),
+						   shape == PGM_SHAPE_UNKNOWN ?
+						   _("They match no migration tool that pg_migrate recognizes.") :
+						   psprintf(_("They look like the version table of %s."),
+									pgm_track_shape_name(shape))),
 				 errhint("Set pg_migrate.version_table to the table golang-migrate uses for this folder (its x-migrations-table), or rename the other tool's table.")));
+	}
 
 	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tuple))

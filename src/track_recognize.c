@@ -127,5 +127,5 @@ pgm_track_describe_columns(Oid relid)
 		}
 		ReleaseSysCache(tuple);
 	}
-	return count > 0 ? buf.data : pstrdup("no columns");
+	return count > 0 ? buf.data : NULL;
 }

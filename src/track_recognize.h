@@ -33,8 +33,8 @@ extern PgmTableShape pgm_track_recognize(Oid relid);
 extern const char *pgm_track_shape_name(PgmTableShape shape);
 
 /*
- * The columns of relid as "name type, ...", names quoted as needed; "no
- * columns" for none.
+ * The columns of relid as "name type, ...", names quoted as needed; NULL
+ * when it has none.
  */
 extern char *pgm_track_describe_columns(Oid relid);
 
