@@ -94,6 +94,11 @@ SHOW pg_migrate.version_table;
 SELECT version, name FROM migrate_apply(:'dir');
 TABLE tt_3;
 TABLE "Odd Schema"."my.migrations ""x""";
+-- messages name it as PostgreSQL does, unquoted inside the quotes
+BEGIN;
+ALTER TABLE "Odd Schema"."my.migrations ""x""" RENAME COLUMN dirty TO flag;
+SELECT sqlstate, message FROM try(format('SELECT migrate_status(%L)', :'dir'));
+ROLLBACK;
 BEGIN;
 \! echo 'CREATE TABLE tt_4 (id int);' > "$SCRATCH/m/4_four.up.sql"
 SELECT count(*) FROM migrate_apply(:'dir');

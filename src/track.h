@@ -35,7 +35,7 @@ struct PgmTracker;
 typedef struct PgmTracked
 {
 	const struct PgmTracker *tracker;
-	const char *table;			/* quoted, qualified, for messages */
+	const char *table;			/* schema.table, for messages */
 	const char *schema;			/* where the table is (read and written) */
 	const char *relname;
 	bool		exists;			/* the table exists */

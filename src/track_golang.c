@@ -84,7 +84,7 @@ typedef struct VersionTable
 {
 	char		schema[NAMEDATALEN];
 	char		relname[NAMEDATALEN];
-	char		display[2 * NAMEDATALEN * 2 + 8];	/* quoted, qualified */
+	char		display[2 * NAMEDATALEN + 1];	/* schema.table, for messages */
 } VersionTable;
 
 static VersionTable *version_table = NULL;
@@ -130,8 +130,7 @@ check_version_table(char **newval, void **extra, GucSource source)
 	}
 	strlcpy(vt->schema, schema, NAMEDATALEN);
 	strlcpy(vt->relname, relname, NAMEDATALEN);
-	snprintf(vt->display, sizeof(vt->display), "%s",
-			 quote_qualified_identifier(vt->schema, vt->relname));
+	snprintf(vt->display, sizeof(vt->display), "%s.%s", vt->schema, vt->relname);
 	*extra = vt;
 	return true;
 }
@@ -195,7 +194,7 @@ check_table(PgmTracked *t, Oid relid)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a table", t->table),
 				 errdetail("golang-migrate keeps its versions in a table; a view or other relation in its place is neither read nor written."),
-				 errhint("Set pg_migrate.version_table to golang-migrate's table, or drop or rename the relation %s.",
+				 errhint("Set pg_migrate.version_table to golang-migrate's table, or drop or rename the relation \"%s\".",
 						 t->table)));
 
 	shape = pgm_track_recognize(relid);
@@ -227,7 +226,7 @@ check_table(PgmTracked *t, Oid relid)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("table \"%s\" has forced row security", t->table),
 				 errdetail("Rows hidden from its owner would read as migrations not applied."),
-				 errhint("ALTER TABLE %s NO FORCE ROW LEVEL SECURITY.", t->table)));
+				 errhint("ALTER TABLE %s NO FORCE ROW LEVEL SECURITY.", qualified(t))));
 }
 
 static Oid
@@ -297,7 +296,7 @@ golang_ensure(PgmTracked *t)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_SCHEMA),
 					 errmsg("schema \"%s\" does not exist", t->schema),
-					 errdetail("golang-migrate's table %s is created there on first use.", t->table),
+					 errdetail("golang-migrate's table \"%s\" is created there on first use.", t->table),
 					 errhint("Create the schema, or set pg_migrate.version_table to a table in a schema that exists.")));
 		if (pg_namespace_aclcheck(nsp, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
 			ereport(ERROR,
@@ -306,7 +305,7 @@ golang_ensure(PgmTracked *t)
 					 errdetail("golang-migrate's table is created on first use, and role \"%s\" has no CREATE privilege on schema \"%s\".",
 							   GetUserNameFromId(GetUserId(), false), t->schema),
 					 errhint("Grant CREATE on schema \"%s\" to the role, or create the table first: CREATE TABLE %s (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL).",
-							 t->schema, t->table)));
+							 t->schema, qualified(t))));
 		nestlevel = pgm_safe_sql_begin();
 		rc = SPI_execute(psprintf("CREATE TABLE %s ("
 								  "version bigint NOT NULL PRIMARY KEY, "
