@@ -81,6 +81,20 @@ SELECT classid, objid, objsubid FROM pg_locks
 WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objsubid = 1;
 ROLLBACK;
 
+-- the setting cannot change while the migration lock taken for its table
+-- is held (a migration changing it, or later in the same transaction)
+SET pg_migrate.version_table = 'migrate.schema_migrations';
+\! echo 'SET pg_migrate.version_table = $$public.schema_migrations$$;' > "$SCRATCH/m/3_set.up.sql"
+SELECT sqlstate, message, detail FROM try(format('SELECT migrate_apply(%L)', :'dir'));
+\! rm "$SCRATCH/m/3_set.up.sql"
+BEGIN;
+SELECT count(*) FROM migrate_apply(:'dir');
+SELECT sqlstate, message, detail FROM try($$SET pg_migrate.version_table = 'other.t'$$);
+SET pg_migrate.version_table = 'migrate.schema_migrations';
+COMMIT;
+SET pg_migrate.version_table = 'other.t';
+RESET pg_migrate.version_table;
+
 -- a schema that does not exist is an error when used
 SET pg_migrate.version_table = 'nowhere.schema_migrations';
 SELECT sqlstate, message, hint FROM try(format('SELECT migrate_apply(%L)', :'dir'));

@@ -40,6 +40,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "safe_sql.h"
+#include "storage/lock.h"
 #include "track.h"
 #include "track_recognize.h"
 #include "utils/guc.h"
@@ -89,6 +90,28 @@ typedef struct VersionTable
 
 static VersionTable *version_table = NULL;
 
+/*
+ * The migration lock's key for the table last locked (lock_key below), so
+ * that the setting cannot change under a lock taken for another table: the
+ * lock is released by recomputing its key (lock.c), and a session lock
+ * taken for one table and released for another would stay held.
+ */
+static bool last_key_valid = false;
+static int64 last_key;
+
+/* Does this session hold the migration lock last taken (lock.c's tag)? */
+static bool
+migration_lock_held(void)
+{
+	LOCKTAG		tag;
+
+	if (!last_key_valid || !OidIsValid(MyDatabaseId))
+		return false;
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (last_key >> 32),
+						 (uint32) last_key, 1);
+	return LockHeldByMe(&tag, ExclusiveLock);
+}
+
 static bool
 check_version_table(char **newval, void **extra, GucSource source)
 {
@@ -118,6 +141,16 @@ check_version_table(char **newval, void **extra, GucSource source)
 	if (strncmp(schema, "pg_", 3) == 0)
 	{
 		GUC_check_errdetail("The prefix \"pg_\" is reserved for system schemas.");
+		return false;
+	}
+	if (version_table != NULL &&
+		(strcmp(schema, version_table->schema) != 0 ||
+		 strcmp(relname, version_table->relname) != 0) &&
+		migration_lock_held())
+	{
+		GUC_check_errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE);
+		GUC_check_errdetail("This session holds the migration lock of table \"%s\"; the setting cannot change until it is released.",
+							version_table->display);
 		return false;
 	}
 
@@ -419,7 +452,9 @@ golang_lock_key(void)
 		COMP_TRADITIONAL_CRC32(crc, parts[i], strlen(parts[i]));
 	}
 	FIN_TRADITIONAL_CRC32(crc);
-	return (int64) (uint32) (crc * GOLANG_MIGRATE_SALT);
+	last_key = (int64) (uint32) (crc * GOLANG_MIGRATE_SALT);
+	last_key_valid = true;
+	return last_key;
 }
 
 PgmTracker	pgm_tracker_golang = {
