@@ -77,7 +77,9 @@
  * and a dirty column that it cannot otherwise write.  As PGC_SUSET it is set
  * in postgresql.conf, by a superuser per database or per role (ALTER
  * DATABASE / ROLE ... SET), or by roles granted SET on it (GRANT SET ON
- * PARAMETER pg_migrate.version_table TO ...).
+ * PARAMETER pg_migrate.version_table TO ...).  Not GUC_SUPERUSER_ONLY: the
+ * name is no secret, and whoever reads migrate_status needs to know which
+ * table it compares with.
  */
 static char *version_table_setting = NULL;
 
@@ -112,40 +114,45 @@ migration_lock_held(void)
 	return LockHeldByMe(&tag, ExclusiveLock);
 }
 
+/* Parses a value into schema and table; false with the GUC error set. */
+static bool
+parse_version_table(const char *value, char *schema, char *relname)
+{
+	char	   *raw = pstrdup(value);
+	List	   *names = NIL;
+	bool		ok = false;
+
+	if (!SplitIdentifierString(raw, '.', &names) || names == NIL ||
+		((char *) llast(names))[0] == '\0' ||
+		(list_length(names) == 2 && ((char *) linitial(names))[0] == '\0'))
+		GUC_check_errdetail("A table name is expected, such as public.schema_migrations or \"My Schema\".\"my.migrations\".");
+	else if (list_length(names) > 2)
+		GUC_check_errdetail("A table name has at most two parts, schema and table.");
+	else
+	{
+		strlcpy(schema, list_length(names) == 2 ? linitial(names) : "public", NAMEDATALEN);
+		strlcpy(relname, llast(names), NAMEDATALEN);
+		if (strncmp(schema, "pg_", 3) == 0)
+			GUC_check_errdetail("The prefix \"pg_\" is reserved for system schemas.");
+		else
+			ok = true;
+	}
+	list_free(names);
+	pfree(raw);
+	return ok;
+}
+
 static bool
 check_version_table(char **newval, void **extra, GucSource source)
 {
-	char	   *raw = pstrdup(*newval);
-	List	   *names;
+	VersionTable parsed;
 	VersionTable *vt;
-	const char *schema;
-	const char *relname;
 
-	if (!SplitIdentifierString(raw, '.', &names) || names == NIL)
-	{
-		GUC_check_errdetail("A table name is expected, such as public.schema_migrations or \"My Schema\".\"my.migrations\".");
+	if (!parse_version_table(*newval, parsed.schema, parsed.relname))
 		return false;
-	}
-	if (list_length(names) > 2)
-	{
-		GUC_check_errdetail("A table name has at most two parts, schema and table.");
-		return false;
-	}
-	schema = list_length(names) == 2 ? linitial(names) : "public";
-	relname = llast(names);
-	if (schema[0] == '\0' || relname[0] == '\0')
-	{
-		GUC_check_errdetail("A table name is expected, such as public.schema_migrations or \"My Schema\".\"my.migrations\".");
-		return false;
-	}
-	if (strncmp(schema, "pg_", 3) == 0)
-	{
-		GUC_check_errdetail("The prefix \"pg_\" is reserved for system schemas.");
-		return false;
-	}
 	if (version_table != NULL &&
-		(strcmp(schema, version_table->schema) != 0 ||
-		 strcmp(relname, version_table->relname) != 0) &&
+		(strcmp(parsed.schema, version_table->schema) != 0 ||
+		 strcmp(parsed.relname, version_table->relname) != 0) &&
 		migration_lock_held())
 	{
 		GUC_check_errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE);
@@ -153,6 +160,8 @@ check_version_table(char **newval, void **extra, GucSource source)
 							version_table->display);
 		return false;
 	}
+	snprintf(parsed.display, sizeof(parsed.display), "%s.%s",
+			 parsed.schema, parsed.relname);
 
 	/* GUC extra is malloc'd: the GUC machinery frees it */
 	vt = (VersionTable *) malloc(sizeof(VersionTable));
@@ -161,9 +170,7 @@ check_version_table(char **newval, void **extra, GucSource source)
 		GUC_check_errcode(ERRCODE_OUT_OF_MEMORY);
 		return false;
 	}
-	strlcpy(vt->schema, schema, NAMEDATALEN);
-	strlcpy(vt->relname, relname, NAMEDATALEN);
-	snprintf(vt->display, sizeof(vt->display), "%s.%s", vt->schema, vt->relname);
+	memcpy(vt, &parsed, sizeof(VersionTable));
 	*extra = vt;
 	return true;
 }
