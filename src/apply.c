@@ -123,6 +123,7 @@ pgm_apply_folder(const char *dir, const PgmPlanOptions *opts,
 		PgmFile    *file = scripts[k]->file;
 		double		ms;
 
+		pgm_plan_begin(plan, file);
 		ms = scripts[k]->batch ? pgm_batch_run_atomic(scripts[k], &run_hints) :
 			pgm_exec_migration(scripts[k], &run_hints);
 		pgm_history_batch_add(&batch, file, ms);

@@ -348,6 +348,7 @@ run_transactional(RunState *rs, PgmScript *script)
 		{
 			pgm_unit_begin();
 			pgstat_report_activity(STATE_RUNNING, script->file->filename);
+			pgm_plan_begin(rs->plan, script->file);
 			ms = pgm_exec_migration(script, &rs->hints);
 			record_applied(rs, script->file, ms);
 			pgm_unit_end();
@@ -827,6 +828,7 @@ run_statements(NoXact *nx, bool failed_before)
 		pgm_unit_begin();
 		pgm_exec_check_script(script, &rs->hints);
 		done = pgm_progress_read(file, PGM_DIRECTION_UP, script->nstmts);
+		pgm_plan_begin_steps(rs->plan, file, done, script->nstmts);
 		pgm_unit_end();
 		if (done == PGM_PROGRESS_NONE)
 			done = 0;
@@ -985,6 +987,9 @@ try_batch(BatchRun *br, uint64 *n)
 			if (SPI_keepplan(br->plan) != 0)
 				elog(ERROR, "SPI_keepplan failed");
 		}
+		/* the tool's table says it is in flight, with the first progress row */
+		if (br->batches == 0)
+			pgm_plan_begin(br->rs->plan, file);
 		*n = pgm_batch_execute(br->script, br->plan, br->batches + 1);
 		if (*n == 0)
 		{

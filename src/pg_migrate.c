@@ -22,6 +22,7 @@
 #include "lint.h"
 #include "miscadmin.h"
 #include "policy.h"
+#include "track.h"
 #include "utils/guc.h"
 
 PG_MODULE_MAGIC;
@@ -39,5 +40,6 @@ _PG_init(void)
 		pgm_launcher_register();
 	pgm_lint_init();
 	pgm_batch_init();
+	pgm_track_init();
 	MarkGUCPrefixReserved("pg_migrate");
 }

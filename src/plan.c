@@ -26,6 +26,19 @@
  * nothing we do not know, and nothing is adopted from it: in particular V
  * is never baselined.
  *
+ * Before each migration runs, the tool's table says it is in flight, as
+ * the tool itself would (golang-migrate: (V, dirty = true)); see
+ * pgm_plan_begin.  In the caller's transaction and in a worker's
+ * transactional migration that mark commits, if at all, only replaced by
+ * the migration's record.  A no-transaction migration commits statement by
+ * statement, so the mark commits before its first statement, together with
+ * a pgmigrate.progress row for V; after a crash or cancel in that window
+ * the table says (V, dirty) while pgmigrate.progress has V's row.  That is
+ * our run in flight (PgmTracked.dirty_in_flight): not refused as another
+ * tool's dirty state, nothing adopted from it, V pending, and the next
+ * worker run resumes V from its progress.  golang-migrate, which reads only
+ * its table, refuses it as dirty at V, which it is until V finishes.
+ *
  * IDENTIFICATION
  *	  src/plan.c
  *
@@ -33,11 +46,15 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "executor/spi.h"
 #include "lock.h"
 #include "plan.h"
+#include "progress.h"
 #include "safe_sql.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
 #define MAX_LISTED_FILES 10
@@ -118,6 +135,8 @@ dirty_is_ours(PgmPlan *plan)
 
 	if (!(t->exists && t->dirty))
 		return false;
+	if (t->dirty_in_flight)
+		return true;
 	for (k = 0; k < plan->n; k++)
 		if (plan->items[k].version == t->dirty_version)
 			return plan->items[k].hist != NULL &&
@@ -191,7 +210,8 @@ pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmTracked *tracked)
 		}
 		else if (item->hist != NULL && strcmp(item->hist->state, PGM_HIST_FAILED) == 0)
 			item->state = PGM_STATE_FAILED;
-		else if (pgm_track_is_dirty_at(&plan->tracked, item->version))
+		else if (pgm_track_is_dirty_at(&plan->tracked, item->version) &&
+				 !plan->tracked.dirty_in_flight)
 			item->state = PGM_STATE_FAILED;
 		else
 			item->state = PGM_STATE_PENDING;
@@ -213,6 +233,35 @@ pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmTracked *tracked)
 	return plan;
 }
 
+/*
+ * Does pgmigrate.progress hold a row for version going up?  Then a dirty
+ * mark at version is our run's, left in flight (see the header).
+ */
+static bool
+progress_in_flight(int64 version)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+	PgmAsOwner	owner;
+	bool		found;
+	int			rc;
+
+	pgm_as_bookkeeping_owner_begin("progress", &owner);
+	values[0] = Int64GetDatum(version);
+	values[1] = CStringGetTextDatum(PGM_DIRECTION_UP);
+	rc = SPI_execute_with_args("SELECT 1 FROM pgmigrate.progress "
+							   "WHERE version OPERATOR(pg_catalog.=) $1 "
+							   "AND direction OPERATOR(pg_catalog.=) $2",
+							   2, types, values, NULL, true, 1);
+	pgm_spi_check(rc, SPI_OK_SELECT, "reading pgmigrate.progress");
+	found = SPI_processed > 0;
+	pgm_as_owner_end(&owner);
+	/* SPI returns in its own context: the plan is built in the caller's */
+	MemoryContextSwitchTo(caller);
+	return found;
+}
+
 PgmPlan *
 pgm_plan_read(PgmFolder *folder)
 {
@@ -220,6 +269,8 @@ pgm_plan_read(PgmFolder *folder)
 
 	memset(&tracked, 0, sizeof(tracked));
 	pgm_track_read(&tracked);
+	if (tracked.exists && tracked.dirty)
+		tracked.dirty_in_flight = progress_in_flight(tracked.dirty_version);
 	return pgm_plan_build(folder, pgm_history_load(), &tracked);
 }
 
@@ -374,7 +425,7 @@ pgm_plan_check(PgmPlan *plan, const PgmPlanOptions *opts)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("database is dirty at migration version " INT64_FORMAT, t->dirty_version),
 				 errdetail("%s has dirty = true: migration " INT64_FORMAT " failed part-way under a tool that does not roll back.",
-						   t->tracker->table, t->dirty_version),
+						   t->table, t->dirty_version),
 				 errhint("Check the schema by hand and finish or undo migration " INT64_FORMAT ", then call migrate_force with the version the schema now matches.",
 						 t->dirty_version)));
 
@@ -428,6 +479,23 @@ pgm_plan_record_adoption(PgmPlan *plan, PgmHistoryWriter *writer)
 			pgm_history_record(writer, PGM_HIST_REVERTED, item->version,
 							   item->name, item->file, -1, NULL);
 	}
+}
+
+void
+pgm_plan_begin(PgmPlan *plan, const PgmFile *file)
+{
+	pgm_track_begin(&plan->tracked, file->version);
+}
+
+void
+pgm_plan_begin_steps(PgmPlan *plan, const PgmFile *file, int done, int nstmts)
+{
+	/* nothing runs before the migration's record: no window to mark */
+	if (nstmts == 0)
+		return;
+	pgm_track_begin(&plan->tracked, file->version);
+	if (done == PGM_PROGRESS_NONE)
+		pgm_progress_write(file, PGM_DIRECTION_UP, 0);
 }
 
 void

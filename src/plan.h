@@ -108,6 +108,24 @@ extern bool pgm_plan_item_runs(PgmPlanItem *item, const PgmPlanOptions *opts);
 extern void pgm_plan_record_adoption(PgmPlan *plan, PgmHistoryWriter *writer);
 
 /*
+ * A migration of the plan is about to run, in the transaction its first
+ * statement runs in: the tool's table says it is in flight, as the tool
+ * would (created if missing, so the migration can alter it).  Ended by
+ * pgm_plan_track_flush or pgm_track_failed.
+ */
+extern void pgm_plan_begin(PgmPlan *plan, const PgmFile *file);
+
+/*
+ * The same for a migration that commits statement by statement (worker,
+ * no-transaction file), in a transaction of its own before its first
+ * statement; done is what pgm_progress_read returned.  The mark commits
+ * with a pgmigrate.progress row, so a run that finds it after a crash
+ * knows it is its own and resumes the migration (plan.c).
+ */
+extern void pgm_plan_begin_steps(PgmPlan *plan, const PgmFile *file,
+								 int done, int nstmts);
+
+/*
  * A migration of the plan ran and is recorded: the highest applied version
  * moves, and the tool's table is told (pgm_track_note_applied).
  */

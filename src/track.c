@@ -12,6 +12,10 @@
  *	   plan never reads it back as clean and baselines it without running it;
  *	 - the version written never goes below a clean version another tool
  *	   set (golang-migrate run against a folder with more files).
+ * The in-flight mark (pgm_track_begin) is written before each migration
+ * and is not a write in the rule's sense: when the rule writes nothing, the
+ * table is put back as it was read, so a call that applies nothing
+ * observable still leaves the table as it found it.
  *
  * IDENTIFICATION
  *	  src/track.c
@@ -22,12 +26,19 @@
 
 #include "track.h"
 
-extern const PgmTracker pgm_tracker_golang;
+extern PgmTracker pgm_tracker_golang;
+extern void pgm_track_golang_init(void);
 
 const PgmTracker *
 pgm_tracker(void)
 {
 	return &pgm_tracker_golang;
+}
+
+void
+pgm_track_init(void)
+{
+	pgm_track_golang_init();
 }
 
 void
@@ -80,26 +91,57 @@ pgm_track_note_applied(PgmTracked *t, int64 version)
 }
 
 void
+pgm_track_begin(PgmTracked *t, int64 version)
+{
+	t->tracker->write_begin(t, version);
+	t->in_flight = true;
+	t->in_flight_version = version;
+}
+
+/* The rule writes nothing: the table says again what it said when read. */
+static void
+flush_nothing(PgmTracked *t)
+{
+	if (t->in_flight)
+		t->tracker->write_restore(t);
+	t->in_flight = false;
+}
+
+void
 pgm_track_flush(PgmTracked *t, bool has_applied, int64 max_applied)
 {
 	int64		version = max_applied;
 
 	if (!has_applied)
+	{
+		flush_nothing(t);
 		return;
+	}
 	if (t->noted == 0 && t->exists)
-		return;					/* nothing ran: the table is as it was */
+	{
+		flush_nothing(t);		/* nothing ran: the table is as it was */
+		return;
+	}
 	if (t->exists && t->dirty && !t->dirty_cleared)
-		return;					/* the failed version has not run yet */
+	{
+		flush_nothing(t);		/* the failed version has not run yet */
+		return;
+	}
 
 	/* never lower a clean version another tool set above our files */
 	if (t->exists && !t->dirty && t->has_upto && t->upto > version)
 		version = t->upto;
 	if (t->exists && !t->dirty && t->has_upto && t->upto == version)
-		return;					/* already says so */
+	{
+		flush_nothing(t);		/* already says so */
+		return;
+	}
 
 	t->tracker->write_applied(t, version);
 	t->noted = 0;
 	t->dirty_cleared = false;
+	t->dirty_in_flight = false;
+	t->in_flight = false;
 }
 
 void
@@ -108,6 +150,8 @@ pgm_track_failed(PgmTracked *t, int64 version)
 	t->tracker->write_failed(t, version);
 	t->noted = 0;
 	t->dirty_cleared = false;
+	t->dirty_in_flight = false;
+	t->in_flight = false;
 }
 
 void
@@ -116,4 +160,6 @@ pgm_track_force(PgmTracked *t, int64 version)
 	t->tracker->write_applied(t, version);
 	t->noted = 0;
 	t->dirty_cleared = false;
+	t->dirty_in_flight = false;
+	t->in_flight = false;
 }

@@ -14,6 +14,14 @@
  * ("everything up to V") for golang-migrate's single row; plus the version
  * the table marks dirty (failed part-way), if any.
  *
+ * A migration in flight: the tool makes its table say so before the
+ * migration runs (golang-migrate: the table exists, and holds the version
+ * with dirty = true), so migrations that alter the table, or read it, find
+ * it as under the tool.  pgm_track_begin writes that; the state read stays
+ * in the PgmTracked, and the one rule (pgm_track_flush) decides what the
+ * table says once the migration is recorded, putting back what was read
+ * when the rule writes nothing.
+ *
  * IDENTIFICATION
  *	  src/track.h
  *
@@ -27,6 +35,9 @@ struct PgmTracker;
 typedef struct PgmTracked
 {
 	const struct PgmTracker *tracker;
+	const char *table;			/* schema.table, for messages */
+	const char *schema;			/* where the table is (read and written) */
+	const char *relname;
 	bool		exists;			/* the table exists */
 
 	/*
@@ -44,18 +55,45 @@ typedef struct PgmTracked
 	bool		dirty;			/* dirty_version failed part-way */
 	int64		dirty_version;
 
+	/*
+	 * The dirty version is the in-flight mark of a run of ours that stopped
+	 * part-way through a migration committing statement by statement
+	 * (pgmigrate.progress has its row): not another tool's failure, and
+	 * resumed rather than refused.  Set by the plan (plan.c).
+	 */
+	bool		dirty_in_flight;
+
 	/* set by pgm_track_note_applied during a run */
 	int			noted;
 	bool		dirty_cleared;	/* dirty_version itself was applied */
+
+	/* set by pgm_track_begin: the table holds our in-flight mark */
+	bool		in_flight;
+	int64		in_flight_version;
 } PgmTracked;
 
 typedef struct PgmTracker
 {
 	const char *name;			/* the tool, for messages */
-	const char *table;			/* schema-qualified, for messages */
+	const char *table;			/* schema-qualified, for messages; follows
+								 * pg_migrate.version_table (prefer
+								 * PgmTracked.table, fixed for a run) */
 
-	/* Reads the table into *t (t->tracker already set). */
+	/*
+	 * Reads the table into *t (t->tracker already set), refusing a table of
+	 * the same name that is not the tool's (track_recognize.h).
+	 */
 	void		(*read) (PgmTracked *t);
+
+	/*
+	 * Makes the table say that version is in flight, as the tool does before
+	 * running it (golang-migrate: (version, dirty = true)), creating it if
+	 * missing.  Leaves the state read in *t as it was.
+	 */
+	void		(*write_begin) (PgmTracked *t, int64 version);
+
+	/* Puts back what read found, over an in-flight mark. */
+	void		(*write_restore) (PgmTracked *t);
 
 	/*
 	 * Makes the table say that everything up to version is applied, clean
@@ -72,6 +110,9 @@ typedef struct PgmTracker
 
 /* The tracker of the folder's tool; golang-migrate's for now. */
 extern const PgmTracker *pgm_tracker(void);
+
+/* Defines the trackers' settings (pg_migrate.version_table); from _PG_init. */
+extern void pgm_track_init(void);
 
 /* Reads the tracker's table; needs an open SPI connection. */
 extern void pgm_track_read(PgmTracked *t);
@@ -96,6 +137,15 @@ extern bool pgm_track_is_dirty_at(const PgmTracked *t, int64 version);
  */
 extern void pgm_track_note_applied(PgmTracked *t, int64 version);
 extern void pgm_track_flush(PgmTracked *t, bool has_applied, int64 max_applied);
+
+/*
+ * Before a migration runs, in the transaction it starts in: the table says
+ * version is in flight, as the tool would (see PgmTracker.write_begin).
+ * pgm_track_flush or pgm_track_failed ends the in-flight mark; when the
+ * rule writes nothing, flush puts back what the table said before.  Never
+ * read back as the tool's own dirty flag: see PgmTracked.dirty_in_flight.
+ */
+extern void pgm_track_begin(PgmTracked *t, int64 version);
 
 /* A failed migration: the table says it failed part-way. */
 extern void pgm_track_failed(PgmTracked *t, int64 version);
