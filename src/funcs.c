@@ -322,14 +322,14 @@ migrate_force(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("version must not be null"),
-				 errdetail("migrate_force sets public.schema_migrations to the version given."),
+				 errdetail("migrate_force sets golang-migrate's version table (pg_migrate.version_table) to the version given."),
 				 errhint("Give the version that the schema now matches.")));
 	if (PG_GETARG_INT64(0) < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("version must not be negative"),
 				 errdetail("Migration versions are non-negative integers."),
-				 errhint("To mark nothing as applied, delete the row of public.schema_migrations.")));
+				 errhint("To mark nothing as applied, delete the row of the version table (pg_migrate.version_table).")));
 	pgm_check_primary();
 
 	if (SPI_connect() != SPI_OK_CONNECT)

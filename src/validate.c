@@ -82,10 +82,11 @@ check_plan(PgmPlan *plan, List **problems)
 	PgmTracked *t = &plan->tracked;
 	int			k;
 
-	if (t->exists && t->dirty)
+	/* our own run's mark while a migration is in flight is no refusal */
+	if (t->exists && t->dirty && !t->dirty_in_flight)
 		pgm_problem_add(problems, NULL, true, t->dirty_version, "error",
 						psprintf("%s is dirty at version " INT64_FORMAT "; migrate_apply refuses to run until it is cleared",
-								 t->tracker->table, t->dirty_version));
+								 t->table ? t->table : t->tracker->table, t->dirty_version));
 
 	for (k = 0; k < plan->n; k++)
 	{
