@@ -55,7 +55,7 @@ test/unit/test_names: test/unit/test_names.c src/format_golang.c src/textpos.c s
 # The plain-C readers of other tools' folders (no server headers).
 PGM_FORMAT_READERS = src/format_golang.c src/format_text.c src/format_sqlx.c \
 	src/format_dbmate.c src/format_goose.c src/format_flyway.c src/format_diesel.c \
-	src/format_prisma.c src/format_drizzle.c
+	src/format_prisma.c src/format_drizzle.c src/format_atlas.c src/format_sha256.c
 test/unit/test_formats: test/unit/test_formats.c $(PGM_FORMAT_READERS) src/format_text.h src/format_golang.h
 	$(CC) -Wall -Wextra -Werror -O1 -g -Isrc -o $@ test/unit/test_formats.c $(PGM_FORMAT_READERS)
 

@@ -191,6 +191,23 @@ pgm_format_by_name(const char *name)
 	return NULL;
 }
 
+const PgmFormat *
+pgm_format_from_arg(const char *name)
+{
+	const PgmFormat *format;
+
+	if (name == NULL || name[0] == '\0')
+		return NULL;
+	format = pgm_format_by_name(name);
+	if (format == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown migration format \"%s\"", name),
+				 errdetail("Formats are %s.", pgm_format_names()),
+				 errhint("Leave the format out to detect it from the folder's files.")));
+	return format;
+}
+
 const char *
 pgm_format_names(void)
 {

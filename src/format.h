@@ -86,6 +86,12 @@ extern const PgmFormat *pgm_format_golang(void);
  */
 extern const PgmFormat *pgm_format_by_name(const char *name);
 
+/*
+ * For a format argument of a SQL function: NULL or "" is NULL (the setting,
+ * else detection); an unknown name is an ERROR (22023) listing the names.
+ */
+extern const PgmFormat *pgm_format_from_arg(const char *name);
+
 /* The names pgm_format_by_name takes, for messages: "golang-migrate, ..." */
 extern const char *pgm_format_names(void);
 

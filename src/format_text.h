@@ -12,6 +12,7 @@
  *	 format_diesel.c diesel's folder names and metadata.toml
  *	 format_prisma.c Prisma's folder names
  *	 format_drizzle.c Drizzle's meta/_journal.json
+ *	 format_atlas.c	 Atlas's atlas.sum and its "atlas:sum ignore" directive
  *
  * Plain C with no server headers: unit-tested (test/unit) and fuzzed
  * (test/fuzz) without a server.  No reader allocates, writes to its input,
@@ -207,5 +208,52 @@ typedef struct PgmDrizzleEntry
  */
 extern int	pgm_drizzle_journal(const char *json, size_t len, PgmDrizzleEntry *out,
 								size_t max, size_t *n, const char **error, int *error_line);
+
+/* --------------------------------------------------------------- Atlas */
+
+/* SHA-256 whose running state can be finalized without ending it. */
+typedef struct PgmSha256
+{
+	uint32_t	h[8];
+	uint64_t	bytes;
+	unsigned char buf[64];
+	size_t		used;
+} PgmSha256;
+
+extern void pgm_sha256_init(PgmSha256 *c);
+extern void pgm_sha256_update(PgmSha256 *c, const void *data, size_t len);
+
+/* The digest of what was hashed so far; state is left as it was. */
+extern void pgm_sha256_final(const PgmSha256 *state, unsigned char digest[32]);
+
+typedef struct PgmAtlasSum
+{
+	size_t		sum_start;		/* the first line's sum, "h1:" left out */
+	size_t		sum_len;
+} PgmAtlasSum;
+
+typedef struct PgmAtlasEntry
+{
+	size_t		name_start;		/* a file name, blanks trimmed */
+	size_t		name_len;
+	size_t		hash_start;		/* its hash, after "h1:" */
+	size_t		hash_len;
+	int			line;
+} PgmAtlasEntry;
+
+/*
+ * Splits atlas.sum: the sum of its first line and, for each further line,
+ * a file name and hash; at most max entries stored in out, their count in
+ * *n.  Returns 1, or 0 with *error_line the line that has no "h1:".
+ */
+extern int	pgm_atlas_sum_parse(const char *body, size_t len, PgmAtlasSum *sum,
+								PgmAtlasEntry *out, size_t max, size_t *n, int *error_line);
+
+/*
+ * Does the file start with Atlas's "atlas:sum ignore" directive (its first
+ * line, as Atlas's directive regexp reads it)?  Such a file's bytes are
+ * left out of atlas.sum.
+ */
+extern int	pgm_atlas_sum_ignored(const char *body, size_t len);
 
 #endif							/* PGM_FORMAT_TEXT_H */

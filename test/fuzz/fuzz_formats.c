@@ -217,6 +217,52 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check_journal(data, size);
 
+	/* atlas.sum: entries inside the input, names trimmed */
+	{
+		PgmAtlasSum sum;
+		PgmAtlasEntry e[8];
+		size_t		n;
+		int			line;
+		size_t		i;
+
+		c = copy_of(data, size);
+		r = pgm_atlas_sum_parse(c, size, &sum, e, 8, &n, &line);
+		(void) pgm_atlas_sum_ignored(c, size);
+		unchanged(c, data, size, "atlas");
+		free(c);
+		if (r)
+		{
+			CHECK(sum.sum_start <= size && sum.sum_len <= size - sum.sum_start, "atlas sum range", 0, 0);
+			for (i = 0; i < n && i < 8; i++)
+				CHECK(e[i].name_start <= size && e[i].name_len <= size - e[i].name_start &&
+					  e[i].hash_start <= size && e[i].hash_len <= size - e[i].hash_start &&
+					  e[i].name_start + e[i].name_len <= e[i].hash_start,
+					  "atlas entry range", i, 0);
+		}
+		else
+			CHECK(line >= 2 && line <= lines_of(data, size), "atlas error line", line, 0);
+	}
+
+	/* SHA-256: one piece or two, with a copy finalized between, agree */
+	{
+		PgmSha256	one,
+					two;
+		unsigned char d1[32],
+					d2[32];
+
+		c = copy_of(data, size);
+		pgm_sha256_init(&one);
+		pgm_sha256_update(&one, c, size);
+		pgm_sha256_final(&one, d1);
+		pgm_sha256_init(&two);
+		pgm_sha256_update(&two, c, half);
+		pgm_sha256_final(&two, d2);
+		pgm_sha256_update(&two, c + half, size - half);
+		pgm_sha256_final(&two, d2);
+		free(c);
+		CHECK(memcmp(d1, d2, 32) == 0, "sha256 in two pieces differs", half, size);
+	}
+
 	/* Flyway's order: a total preorder on the two halves of the input */
 	{
 		char	   *a = copy_of(data, half);

@@ -412,6 +412,87 @@ test_drizzle(void)
 	expect_journal_refused(deep, 1, "64 levels");
 }
 
+static void
+hex(const unsigned char *d, size_t n, char *out)
+{
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+static void
+expect_sha256(const char *data, size_t len, const char *want, const char *what)
+{
+	PgmSha256	c;
+	unsigned char d[32];
+	char		got[65];
+	size_t		i;
+
+	/* in one piece */
+	pgm_sha256_init(&c);
+	pgm_sha256_update(&c, data, len);
+	pgm_sha256_final(&c, d);
+	hex(d, 32, got);
+	check(strcmp(got, want) == 0, what);
+	/* byte by byte, finalizing a copy midway changes nothing */
+	pgm_sha256_init(&c);
+	for (i = 0; i < len; i++)
+	{
+		pgm_sha256_update(&c, data + i, 1);
+		if (i == len / 2)
+			pgm_sha256_final(&c, d);
+	}
+	pgm_sha256_final(&c, d);
+	hex(d, 32, got);
+	check(strcmp(got, want) == 0, what);
+}
+
+static void
+test_atlas(void)
+{
+	static char million[1000000];
+	const char *sumfile = "h1:abc=\nb.sql h1:x=\r\n  a b.sql   h1:y=\n";
+	PgmAtlasSum sum;
+	PgmAtlasEntry e[4];
+	size_t		n;
+	int			line;
+
+	/* FIPS 180-4 examples */
+	expect_sha256("", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "sha256 empty");
+	expect_sha256("abc", 3, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "sha256 abc");
+	expect_sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56,
+				  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1", "sha256 56 bytes");
+	memset(million, 'a', sizeof(million));
+	expect_sha256(million, sizeof(million),
+				  "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0", "sha256 a million a");
+
+	check(pgm_atlas_sum_parse(sumfile, strlen(sumfile), &sum, e, 4, &n, &line) == 1 && n == 2,
+		  "atlas.sum parsed");
+	check(sum.sum_len == 4 && memcmp(sumfile + sum.sum_start, "abc=", 4) == 0, "atlas.sum sum");
+	check(e[0].name_len == 5 && memcmp(sumfile + e[0].name_start, "b.sql", 5) == 0 &&
+		  e[0].hash_len == 2 && memcmp(sumfile + e[0].hash_start, "x=", 2) == 0 && e[0].line == 2,
+		  "atlas.sum entry, CRLF");
+	check(e[1].name_len == 7 && memcmp(sumfile + e[1].name_start, "a b.sql", 7) == 0 &&
+		  e[1].hash_len == 2, "atlas.sum entry, blanks trimmed");
+	check(pgm_atlas_sum_parse("h1:x\n\nb.sql h1:y\n", 18, &sum, e, 4, &n, &line) == 0 && line == 2,
+		  "atlas.sum blank line refused");
+	check(pgm_atlas_sum_parse("h1:x\nb.sql y\n", 13, &sum, e, 4, &n, &line) == 0 && line == 2,
+		  "atlas.sum line without h1: refused");
+	check(pgm_atlas_sum_parse("", 0, &sum, e, 4, &n, &line) == 1 && n == 0 && sum.sum_len == 0,
+		  "atlas.sum empty");
+
+#define IGN(s) pgm_atlas_sum_ignored(s, strlen(s))
+	check(IGN("-- atlas:sum ignore\nSELECT 1;"), "atlas:sum ignore");
+	check(IGN("-- atlas:sum   ignore\r\nSELECT 1;"), "atlas:sum ignore, blanks, CRLF");
+	check(!IGN("-- atlas:sum ignore please\n"), "atlas:sum with another mode");
+	check(!IGN("-- atlas:summary ignore\n"), "atlas:summary is another directive");
+	check(!IGN("SELECT 1;\n-- atlas:sum ignore\n"), "atlas:sum on a later line");
+	check(!IGN("-- atlas:sum\n"), "atlas:sum without a mode");
+	check(!IGN(""), "empty file");
+#undef IGN
+}
+
 /* Linear time: a huge journal and a huge dbmate/goose file finish. */
 static void
 test_large(void)
@@ -458,6 +539,7 @@ main(void)
 	test_flyway();
 	test_diesel_prisma();
 	test_drizzle();
+	test_atlas();
 	test_large();
 	printf("test_formats: %d passed, %d failed\n", passed, failed);
 	return failed == 0 ? 0 : 1;
