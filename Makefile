@@ -13,7 +13,7 @@ PGFILEDESC = "pg_migrate - apply schema migrations inside the server"
 REGRESS = setup apply_todo dollar_quotes failure target_and_rerun bad_names bad_files drift safety \
 	empty_and_zeros adopt_schema_migrations statements privileges update_1_1 security_tracking lint_rules lint_trace lint_apply \
 	format_detect format_sqlx format_dbmate format_goose format_flyway format_diesel format_prisma \
-	format_drizzle teardown
+	format_drizzle format_atlas teardown
 REGRESS_OPTS = --temp-instance=./tmp_regress --temp-config=test/regress.conf
 TAP_TESTS = 1
 

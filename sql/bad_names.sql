@@ -41,7 +41,7 @@ SELECT * FROM try(format('SELECT migrate_apply(%L)', :'scratch' || '/negative'))
 SELECT count(*) FROM pgmigrate.history;
 
 -- the largest version is fine; files that are not .sql are ignored
-\! cd "$SCRATCH" && mkdir ignored && echo 'CREATE TABLE big_version (id int);' > ignored/9223372036854775807_max.up.sql && echo 'junk' > ignored/1_a.sql.bak && echo 'x' > ignored/README.md && : > ignored/.gitkeep && echo 'h1:x=' > ignored/atlas.sum && echo 'junk' > ignored/.1_hidden.up.sql
+\! cd "$SCRATCH" && mkdir ignored && echo 'CREATE TABLE big_version (id int);' > ignored/9223372036854775807_max.up.sql && echo 'junk' > ignored/1_a.sql.bak && echo 'x' > ignored/README.md && : > ignored/.gitkeep && echo 'junk' > ignored/.1_hidden.up.sql
 SELECT version, name FROM migrate_apply(:'scratch' || '/ignored');
 TABLE schema_migrations;
 

@@ -128,8 +128,8 @@ has_regular_file(int dirfd, const char *name)
  * Opens folder/name for reading after the folder's checks: a regular file
  * in the allowed directories.
  */
-static int
-open_checked(const char *path, List *allowed, const char *name)
+int
+pgm_folder_open_file(const char *path, List *allowed, const char *name)
 {
 	char	   *full = psprintf("%s/%s", path, name);
 	int			fd = OpenTransientFile(full, O_RDONLY | O_NONBLOCK | PG_BINARY);
@@ -157,11 +157,21 @@ open_checked(const char *path, List *allowed, const char *name)
  * longer file is an ERROR (a journal or metadata file), else the rest is
  * not read (the start of a file, to tell its tool).
  */
+static char *read_start(const char *path, List *allowed, const char *name, size_t max,
+						bool whole, size_t *len);
+
+char *
+pgm_folder_read_small(const char *path, List *allowed, const char *name, size_t max,
+					  size_t *len)
+{
+	return read_start(path, allowed, name, max, true, len);
+}
+
 static char *
 read_start(const char *path, List *allowed, const char *name, size_t max, bool whole,
 		   size_t *len)
 {
-	int			fd = open_checked(path, allowed, name);
+	int			fd = pgm_folder_open_file(path, allowed, name);
 	char	   *buf = palloc(max + 2);
 	size_t		done = 0;
 
@@ -460,6 +470,7 @@ pgm_folder_scan_as(const char *path, List **problems, const PgmFormat *format)
 	if (format == NULL)
 		format = pgm_format_setting();
 	format = pgm_format_detect(path, entries, n, format);
+	pgm_atlas_check(path, allowed, entries, n, problems);
 
 	pgm_listing_init(&listing, format, path, problems);
 	switch (format->layout)

@@ -136,6 +136,14 @@ typedef struct PgmEntry
 extern const PgmFormat *pgm_format_detect(const char *path, PgmEntry *entries, int n,
 										  const PgmFormat *forced);
 
+/*
+ * If the folder has atlas.sum, checks it as Atlas does (format_atlas_check.c):
+ * refuses a folder whose .sql files no longer match it, naming them.  With
+ * problems, reports them there instead.
+ */
+extern void pgm_atlas_check(const char *path, List *allowed, PgmEntry *entries, int n,
+							List **problems);
+
 /* Would the detection read this file's first lines (pgm_sections_sniff)? */
 extern bool pgm_format_wants_sniff(const char *name);
 
