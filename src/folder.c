@@ -3,10 +3,20 @@
  * folder.c
  *	  Scan a migration folder and read its files.
  *
- * A folder is listed once per call: its format (format.h) classifies the
- * names, sorts them by version and checks for duplicates before anything
- * is read.  This file does the I/O: listing, reading, checksums and the
+ * A folder is listed once per call: its entries are read (with what telling
+ * the tools apart needs: which subfolders hold up.sql or migration.sql,
+ * the first lines of <v>_<name>.sql files, Drizzle's journal, diesel's
+ * metadata.toml, atlas.sum), its format is detected or checked
+ * (format_detect.c), and the format classifies the names, sorts them by
+ * version and checks for duplicates (format.c) before any migration is
+ * read.  This file does the I/O: listing, reading, checksums and the
  * folder's fingerprint.
+ *
+ * A file loaded to run is prepared for its format: a section of a file
+ * that holds both directions (dbmate, goose) keeps the file's length and
+ * lines with everything outside it blanked, a byte order mark is blanked,
+ * and the tool's own no-transaction marker is read into the source
+ * (PgmSource.notx_line; pgm_file_no_transaction is what script.c asks).
  * A file that runs is read whole, once, into memory; the checksum and the
  * executed SQL come from the same bytes, so a file edited during a call
  * cannot be applied in a form other than the one recorded.  A file whose
