@@ -12,7 +12,9 @@ PGFILEDESC = "pg_migrate - apply schema migrations inside the server"
 # First creates the extension, last drops it.
 REGRESS = setup apply_todo dollar_quotes failure target_and_rerun bad_names bad_files drift safety \
 	empty_and_zeros adopt_schema_migrations statements privileges update_1_1 security_tracking lint_rules lint_trace lint_apply \
-	track_inflight track_table batch teardown
+	track_inflight track_table batch \
+	format_detect format_sqlx format_dbmate format_goose format_flyway format_diesel format_prisma \
+	format_drizzle format_atlas teardown
 REGRESS_OPTS = --temp-instance=./tmp_regress --temp-config=test/regress.conf
 TAP_TESTS = 1
 
@@ -21,7 +23,7 @@ TAP_TESTS = 1
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-sign-compare -Wno-cast-function-type $(if $(PGM_WERROR),-Werror)
 EXTRA_CLEAN = src/*.o src/*.bc tmp_regress tmp_check results regression.diffs regression.out \
-	test/unit/test_names
+	test/unit/test_names test/unit/test_formats
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -44,11 +46,19 @@ bench:
 fuzz:
 	bash test/fuzz/run.sh
 
-unit: test/unit/test_names
+unit: test/unit/test_names test/unit/test_formats
 	test/unit/test_names
+	test/unit/test_formats
 
 test/unit/test_names: test/unit/test_names.c src/format_golang.c src/textpos.c src/directives.c
 	$(CC) -Wall -Wextra -Werror -O1 -g -Isrc -o $@ $^
+
+# The plain-C readers of other tools' folders (no server headers).
+PGM_FORMAT_READERS = src/format_golang.c src/format_text.c src/format_sqlx.c \
+	src/format_dbmate.c src/format_goose.c src/format_flyway.c src/format_diesel.c \
+	src/format_prisma.c src/format_drizzle.c src/format_atlas.c src/format_sha256.c
+test/unit/test_formats: test/unit/test_formats.c $(PGM_FORMAT_READERS) src/format_text.h src/format_golang.h
+	$(CC) -Wall -Wextra -Werror -O1 -g -Isrc -o $@ test/unit/test_formats.c $(PGM_FORMAT_READERS)
 
 # PGXS tracks no header dependencies here: rebuild everything when one changes.
 $(OBJS): $(wildcard src/*.h)

@@ -3,10 +3,20 @@
  * folder.c
  *	  Scan a migration folder and read its files.
  *
- * A folder is listed once per call: its format (format.h) classifies the
- * names, sorts them by version and checks for duplicates before anything
- * is read.  This file does the I/O: listing, reading, checksums and the
+ * A folder is listed once per call: its entries are read (with what telling
+ * the tools apart needs: which subfolders hold up.sql or migration.sql,
+ * the first lines of <v>_<name>.sql files, Drizzle's journal, diesel's
+ * metadata.toml, atlas.sum), its format is detected or checked
+ * (format_detect.c), and the format classifies the names, sorts them by
+ * version and checks for duplicates (format.c) before any migration is
+ * read.  This file does the I/O: listing, reading, checksums and the
  * folder's fingerprint.
+ *
+ * A file loaded to run is prepared for its format: a section of a file
+ * that holds both directions (dbmate, goose) keeps the file's length and
+ * lines with everything outside it blanked, a byte order mark is blanked,
+ * and the tool's own no-transaction marker is read into the source
+ * (PgmSource.notx_line; pgm_file_no_transaction is what script.c asks).
  * A file that runs is read whole, once, into memory; the checksum and the
  * executed SQL come from the same bytes, so a file edited during a call
  * cannot be applied in a form other than the one recorded.  A file whose
@@ -43,6 +53,7 @@
 #include "common/hashfn.h"
 #include "common/sha2.h"
 #include "compat.h"
+#include "directives.h"
 #include "errctx.h"
 #include "folder.h"
 #include "mb/pg_wchar.h"
@@ -85,6 +96,7 @@ pgm_folder_init(void)
 							PGC_SUSET,
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
+	pgm_format_init();
 }
 
 static List *
@@ -108,17 +120,116 @@ check_folder(const char *path)
 	return allowed;
 }
 
-PgmFolder *
-pgm_folder_scan(const char *path, List **problems)
-{
-	List	   *allowed = check_folder(path);
-	PgmFolder  *folder;
-	PgmListing	listing;
-	DIR		   *dir;
-	struct dirent *de;
+/* bytes of a file's start read to tell dbmate, goose and plain files apart */
+#define SNIFF_BYTES (16 * 1024)
+/* the largest meta/_journal.json and metadata.toml read */
+#define MAX_META_BYTES (4 * 1024 * 1024)
 
-	pgm_listing_init(&listing, pgm_format(), path, problems);
-	dir = AllocateDir(path);
+/* Does dir/name exist (links followed) and is it a regular file? */
+static bool
+has_regular_file(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dirfd, name, &st, 0) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * Opens folder/name for reading after the folder's checks: a regular file
+ * in the allowed directories.
+ */
+int
+pgm_folder_open_file(const char *path, List *allowed, const char *name)
+{
+	char	   *full = psprintf("%s/%s", path, name);
+	int			fd = OpenTransientFile(full, O_RDONLY | O_NONBLOCK | PG_BINARY);
+	struct stat st;
+
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open migration file \"%s\": %m", name),
+				 errdetail("The file is in folder \"%s\".", path),
+				 errhint("Check that the file, or the target of the link, exists and that the database server's operating system user can read it.")));
+	pgm_check_opened_file(allowed, fd, path, name);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("migration file \"%s\" is not a regular file", name),
+				 errdetail("The file is in folder \"%s\".", path),
+				 errhint("Replace it with a regular file, or remove it from the folder.")));
+	pfree(full);
+	return fd;
+}
+
+/*
+ * Reads at most max bytes of folder/name; *len gets how many.  whole: a
+ * longer file is an ERROR (a journal or metadata file), else the rest is
+ * not read (the start of a file, to tell its tool).
+ */
+static char *read_start(const char *path, List *allowed, const char *name, size_t max,
+						bool whole, size_t *len);
+
+char *
+pgm_folder_read_small(const char *path, List *allowed, const char *name, size_t max,
+					  size_t *len)
+{
+	return read_start(path, allowed, name, max, true, len);
+}
+
+static char *
+read_start(const char *path, List *allowed, const char *name, size_t max, bool whole,
+		   size_t *len)
+{
+	int			fd = pgm_folder_open_file(path, allowed, name);
+	char	   *buf = palloc(max + 2);
+	size_t		done = 0;
+
+	for (;;)
+	{
+		ssize_t		n;
+
+		CHECK_FOR_INTERRUPTS();
+		n = read(fd, buf + done, max + 1 - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not read migration file \"%s\": %m", name),
+					 errdetail("The file is in folder \"%s\".", path)));
+		if (n == 0)
+			break;
+		done += n;
+		if (done > max)
+		{
+			if (whole)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("file \"%s\" is too large", name),
+						 errdetail("The file is in folder \"%s\"; pg_migrate reads at most %zu bytes of it.",
+								   path, max)));
+			done = max;
+			break;
+		}
+	}
+	CloseTransientFile(fd);
+	buf[done] = '\0';
+	*len = done;
+	return buf;
+}
+
+/* The folder's entries, with what detection needs to know of each. */
+static PgmEntry *
+read_entries(const char *path, List *allowed, int *nentries)
+{
+	DIR		   *dir = AllocateDir(path);
+	struct dirent *de;
+	int			cap = 64;
+	int			n = 0;
+	PgmEntry   *entries = palloc(sizeof(PgmEntry) * cap);
+	int			i;
+
 	if (dir == NULL)
 		ereport(ERROR,
 				(errcode_for_file_access(),
@@ -129,15 +240,285 @@ pgm_folder_scan(const char *path, List **problems)
 	pgm_check_opened_folder(allowed, dirfd(dir), path);
 	while ((de = ReadDir(dir, path)) != NULL)
 	{
+		PgmEntry   *e;
+		struct stat st;
+
 		CHECK_FOR_INTERRUPTS();
-		pgm_listing_add(&listing, de->d_name);
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (n == cap)
+		{
+			cap *= 2;
+			entries = repalloc(entries, sizeof(PgmEntry) * cap);
+		}
+		e = &entries[n++];
+		memset(e, 0, sizeof(PgmEntry));
+		e->name = pstrdup(de->d_name);
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(dirfd(dir), de->d_name, &st, 0) != 0)
+		{
+			/* a dangling link: a .sql name is reported when it is read */
+			e->is_file = true;
+			continue;
+		}
+		e->is_dir = S_ISDIR(st.st_mode);
+		e->is_file = !e->is_dir;
+		if (e->is_dir)
+		{
+			char	   *sub;
+
+			sub = psprintf("%s/up.sql", de->d_name);
+			e->has_up_sql = has_regular_file(dirfd(dir), sub);
+			pfree(sub);
+			sub = psprintf("%s/migration.sql", de->d_name);
+			e->has_migration_sql = has_regular_file(dirfd(dir), sub);
+			pfree(sub);
+			e->has_journal = strcmp(de->d_name, "meta") == 0 &&
+				has_regular_file(dirfd(dir), "meta/_journal.json");
+		}
 	}
 	FreeDir(dir);
+
+	/* the first lines of <v>_<name>.sql files tell dbmate, goose, plain */
+	for (i = 0; i < n; i++)
+	{
+		size_t		len;
+		char	   *head;
+
+		if (!entries[i].is_file || entries[i].name[0] == '.' ||
+			!pgm_format_wants_sniff(entries[i].name))
+			continue;
+		head = read_start(path, allowed, entries[i].name, SNIFF_BYTES, false, &len);
+		entries[i].sniff = pgm_sections_sniff(head, len);
+		pfree(head);
+	}
+	*nentries = n;
+	return entries;
+}
+
+/* One folder per migration: its files, and diesel's metadata.toml. */
+static void
+list_migration_folder(PgmListing *l, const char *path, List *allowed, PgmEntry *e)
+{
+	const PgmFormat *format = l->format;
+	PgmFile    *f = pgm_listing_add(l, e->name);
+	char	   *dirpath;
+	DIR		   *dir;
+
+	if (f == NULL)
+		return;
+	dirpath = psprintf("%s/%s", path, e->name);
+	dir = AllocateDir(dirpath);
+	if (dir == NULL)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not read migration folder \"%s\": %m", dirpath)));
+	if (!has_regular_file(dirfd(dir), format->up_file))
+	{
+		FreeDir(dir);
+		pgm_listing_refuse(l, e->name, ERRCODE_UNDEFINED_FILE,
+						   psprintf("migration folder \"%s\" has no %s", e->name, format->up_file),
+						   psprintf("A %s migration is a folder holding %s; folder \"%s\" is in \"%s\".",
+									format->name, format->up_file, e->name, path),
+						   psprintf("Add %s to the folder, or move the folder out of \"%s\".",
+									format->up_file, path));
+		/* collect mode: leave it out */
+		f->version = -1;
+		return;
+	}
+	f->filename = psprintf("%s/%s", e->name, format->up_file);
+	f->up.filename = f->filename;
+	if (format->down_file != NULL && has_regular_file(dirfd(dir), format->down_file))
+		f->down.filename = psprintf("%s/%s", e->name, format->down_file);
+	if (format->metadata_file != NULL && has_regular_file(dirfd(dir), format->metadata_file))
+	{
+		char	   *name = psprintf("%s/%s", e->name, format->metadata_file);
+		size_t		len;
+		char	   *body = read_start(path, allowed, name, MAX_META_BYTES, true, &len);
+		int			bad_line;
+		int			line = pgm_diesel_metadata(body, len, &bad_line);
+
+		if (line < 0)
+		{
+			PgmFileContext ctx;
+
+			pgm_errctx_push(&ctx, name);
+			pgm_errctx_at(&ctx, bad_line, 0, NULL);
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid run_in_transaction in \"%s\"", name),
+					 errdetail("diesel takes the TOML booleans true and false."),
+					 errhint("Write run_in_transaction = false or run_in_transaction = true.")));
+		}
+		/* both directions, as diesel does */
+		f->up.notx_line = line > 0 ? 1 : 0;
+		f->down.notx_line = f->up.notx_line;
+		pfree(body);
+	}
+	FreeDir(dir);
+	pfree(dirpath);
+}
+
+static int
+find_entry(PgmEntry *entries, int n, const char *name)
+{
+	int			lo = 0;
+	int			hi = n - 1;
+
+	/* entries are sorted by name (pgm_format_detect) */
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		int			c = strcmp(entries[mid].name, name);
+
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/* Drizzle: the migrations meta/_journal.json names, in its order. */
+static void
+list_journal(PgmListing *l, const char *path, List *allowed, PgmEntry *entries, int n)
+{
+	const char *jname = "meta/_journal.json";
+	size_t		len;
+	char	   *json;
+	size_t		max;
+	size_t		count;
+	size_t		i;
+	PgmDrizzleEntry *out;
+	const char *error;
+	int			error_line;
+	bool	   *listed = palloc0(sizeof(bool) * Max(n, 1));
+	int			k;
+
+	if (find_entry(entries, n, "meta") < 0 || !entries[find_entry(entries, n, "meta")].has_journal)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FILE),
+				 errmsg("drizzle migration folder \"%s\" has no %s", path, jname),
+				 errhint("Drizzle Kit writes the journal with the migrations (drizzle-kit generate); copy the whole folder.")));
+	json = read_start(path, allowed, jname, MAX_META_BYTES, true, &len);
+	/* an entry is an object: no more entries than "{" */
+	max = 1;
+	for (i = 0; i < len; i++)
+		if (json[i] == '{')
+			max++;
+	out = palloc(sizeof(PgmDrizzleEntry) * max);
+	if (!pgm_drizzle_journal(json, len, out, max, &count, &error, &error_line))
+	{
+		PgmFileContext ctx;
+
+		pgm_errctx_push(&ctx, jname);
+		pgm_errctx_at(&ctx, error_line, 0, NULL);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid drizzle journal \"%s\" in folder \"%s\"", jname, path),
+				 errdetail("%s", error)));
+	}
+	for (i = 0; i < count; i++)
+	{
+		char	   *tag = pnstrdup(json + out[i].tag_start, out[i].tag_len);
+		char	   *file = psprintf("%s.sql", tag);
+		int			at = find_entry(entries, n, file);
+		PgmFile    *f;
+
+		CHECK_FOR_INTERRUPTS();
+		if (at < 0 || !entries[at].is_file)
+		{
+			pgm_listing_refuse(l, file, ERRCODE_UNDEFINED_FILE,
+							   psprintf("migration file \"%s\" is missing", file),
+							   psprintf("%s lists migration \"%s\"; folder \"%s\" has no file \"%s\".",
+										jname, tag, path, file),
+							   "Restore the file, or generate the migrations again with drizzle-kit.");
+			continue;
+		}
+		listed[at] = true;
+		f = pgm_listing_add(l, file);
+		if (f == NULL)
+			continue;
+		/* Drizzle's order and its migrator's key is "when" */
+		f->version = out[i].when;
+		f->version_text = psprintf(INT64_FORMAT, (int64) out[i].when);
+		f->name = tag;
+	}
+	/* a file the journal does not list would never run under Drizzle */
+	for (k = 0; k < n; k++)
+		if (!listed[k] && entries[k].is_file && pgm_format_wants_sniff(entries[k].name))
+			pgm_listing_refuse(l, entries[k].name, ERRCODE_INVALID_NAME,
+							   psprintf("migration file \"%s\" is not in %s", entries[k].name, jname),
+							   psprintf("Drizzle runs the files its journal lists; \"%s\" in folder \"%s\" is not one of them.",
+										entries[k].name, path),
+							   "Generate the migration with drizzle-kit, or move the file out of the folder.");
+	pfree(json);
+	pfree(out);
+	pfree(listed);
+}
+
+PgmFolder *
+pgm_folder_scan(const char *path, List **problems)
+{
+	return pgm_folder_scan_as(path, problems, NULL);
+}
+
+PgmFolder *
+pgm_folder_scan_as(const char *path, List **problems, const PgmFormat *format)
+{
+	List	   *allowed = check_folder(path);
+	PgmFolder  *folder;
+	PgmListing	listing;
+	PgmEntry   *entries;
+	int			n;
+	int			i;
+
+	entries = read_entries(path, allowed, &n);
+	if (format == NULL)
+		format = pgm_format_setting();
+	format = pgm_format_detect(path, entries, n, format);
+	pgm_atlas_check(path, allowed, entries, n, problems);
+
+	pgm_listing_init(&listing, format, path, problems);
+	switch (format->layout)
+	{
+		case PGM_LAYOUT_FILES:
+			for (i = 0; i < n; i++)
+			{
+				CHECK_FOR_INTERRUPTS();
+				pgm_listing_add(&listing, entries[i].name);
+			}
+			break;
+		case PGM_LAYOUT_DIRS:
+			for (i = 0; i < n; i++)
+			{
+				CHECK_FOR_INTERRUPTS();
+				if (entries[i].is_dir)
+					list_migration_folder(&listing, path, allowed, &entries[i]);
+			}
+			/* a folder without its up file was left out (collect mode) */
+			{
+				int			kept = 0;
+
+				for (i = 0; i < listing.nup; i++)
+					if (listing.ups[i].version >= 0)
+						listing.ups[kept++] = listing.ups[i];
+				listing.nup = kept;
+			}
+			break;
+		case PGM_LAYOUT_JOURNAL:
+			list_journal(&listing, path, allowed, entries, n);
+			break;
+	}
 
 	folder = palloc0(sizeof(PgmFolder));
 	folder->path = pstrdup(path);
 	folder->allowed = allowed;
 	folder->cxt = CurrentMemoryContext;
+	folder->format = format;
 	folder->files = pgm_listing_finish(&listing, &folder->nfiles);
 	return folder;
 }
@@ -360,11 +741,119 @@ read_file(PgmFolder *folder, PgmFile *file, bool keep)
 	pgm_errctx_pop(&r.ctx);
 }
 
+/* Spaces over body[start, end), newlines kept: lines stay where they are. */
+static void
+blank(char *body, size_t start, size_t end)
+{
+	size_t		i;
+
+	for (i = start; i < end; i++)
+		if (body[i] != '\n')
+			body[i] = ' ';
+}
+
+/* The text of line `line` of body, for an error's context. */
+static char *
+line_text(const char *body, size_t len, int line)
+{
+	PgmLine		l;
+
+	pgm_lines_begin(&l, body, len);
+	while (pgm_lines_next(&l, body, len))
+		if (l.number == line)
+			return pnstrdup(body + l.start, l.end - l.start);
+	return NULL;
+}
+
+/*
+ * What of a loaded file runs: its section (blanking the rest), and whether
+ * the format's marker runs it outside a transaction.
+ */
+static void
+prepare_body(PgmFolder *folder, PgmFile *file)
+{
+	const PgmFormat *format = folder->format ? folder->format : pgm_format_golang();
+	PgmSource  *src = &file->up;
+	size_t		len = file->len;
+
+	if (format->sections != NULL && src->section != PGM_SECTION_WHOLE)
+	{
+		PgmSections s;
+
+		if (!format->sections(file->body, len, &s))
+		{
+			PgmFileContext ctx;
+
+			pgm_errctx_push(&ctx, file->filename);
+			if (s.error_line > 0)
+				pgm_errctx_at(&ctx, s.error_line, 1, line_text(file->body, len, s.error_line));
+			ereport(ERROR,
+					(errcode(ERRCODE_SYNTAX_ERROR),
+					 errmsg("invalid %s migration file \"%s\"", format->name, file->filename),
+					 errdetail("%s", s.error)));
+		}
+		if (src->section == PGM_SECTION_UP)
+		{
+			src->start = s.up_start;
+			src->end = s.up_end;
+			src->notx_line = s.notx_up;
+		}
+		else if (s.has_down)
+		{
+			src->start = s.down_start;
+			src->end = s.down_end;
+			src->notx_line = s.notx_down;
+		}
+		else
+		{
+			/* goose without "-- +goose Down": an empty down, as in goose */
+			src->start = src->end = len;
+			src->notx_line = 0;
+		}
+		blank(file->body, 0, src->start);
+		blank(file->body, src->end, len);
+		return;
+	}
+	if (format->no_transaction != NULL)
+		src->notx_line = format->no_transaction(file->body, len) ? 1 : 0;
+	src->start = 0;
+	src->end = len;
+	blank(file->body, 0, pgm_skip_bom(file->body, len));
+}
+
 void
 pgm_file_load(PgmFolder *folder, PgmFile *file)
 {
 	if (file->body == NULL)
+	{
 		read_file(folder, file, true);
+		prepare_body(folder, file);
+	}
+}
+
+int
+pgm_file_no_transaction(const PgmFile *file)
+{
+	if (file->up.notx_line >= 0)
+		return file->up.notx_line;
+	return pgm_directive_no_transaction(file->body, file->len);
+}
+
+PgmFile *
+pgm_file_down(const PgmFile *file)
+{
+	PgmFile    *down;
+
+	if (file->down.filename == NULL)
+		return NULL;
+	down = palloc0(sizeof(PgmFile));
+	down->version = file->version;
+	down->version_text = file->version_text;
+	down->name = file->name;
+	down->filename = file->down.filename;
+	down->up = file->down;
+	pgm_line_cursor_init(&down->pos);
+	return down;
 }
 
 void
@@ -382,6 +871,45 @@ pgm_file_release(PgmFile *file)
 	file->body = NULL;
 	pgm_line_cursor_init(&file->pos);
 	file->pos_chars = 0;
+}
+
+/* The files of one subfolder: names, sizes, modification times. */
+static uint64
+folder_entries_signature(int parent, const char *name)
+{
+	int			fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NONBLOCK);
+	DIR		   *dir;
+	struct dirent *de;
+	uint64		sum = 0;
+
+	if (fd < 0)
+		return 0;
+	dir = fdopendir(fd);
+	if (dir == NULL)
+	{
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(dir)) != NULL)
+	{
+		struct stat st;
+		uint64		entry[3];
+
+		if (de->d_name[0] == '.')
+			continue;
+		memset(entry, 0, sizeof(entry));
+		if (fstatat(dirfd(dir), de->d_name, &st, 0) == 0)
+		{
+			entry[0] = (uint64) st.st_size;
+			entry[1] = (uint64) st.st_mtim.tv_sec;
+			entry[2] = (uint64) st.st_mtim.tv_nsec;
+		}
+		sum += hash_bytes_extended((const unsigned char *) de->d_name, (int) strlen(de->d_name),
+								   hash_bytes_extended((const unsigned char *) entry,
+													   sizeof(entry), (uint64) strlen(name)));
+	}
+	closedir(dir);
+	return sum;
 }
 
 /*
@@ -408,7 +936,7 @@ pgm_folder_signature(const char *path, uint64 *signature)
 		uint64		entry[3];
 
 		CHECK_FOR_INTERRUPTS();
-		if (pgm_format()->classify(de->d_name, len).kind == PGM_NAME_IGNORED)
+		if (de->d_name[0] == '.')
 			continue;
 		memset(entry, 0, sizeof(entry));
 		if (fstatat(dirfd(dir), de->d_name, &st, 0) == 0)
@@ -416,6 +944,9 @@ pgm_folder_signature(const char *path, uint64 *signature)
 			entry[0] = (uint64) st.st_size;
 			entry[1] = (uint64) st.st_mtim.tv_sec;
 			entry[2] = (uint64) st.st_mtim.tv_nsec;
+			/* one folder per migration (diesel, Prisma, Drizzle's meta) */
+			if (S_ISDIR(st.st_mode))
+				sum += folder_entries_signature(dirfd(dir), de->d_name);
 		}
 		/* a sum of per-file hashes: independent of readdir order */
 		sum += hash_bytes_extended((const unsigned char *) de->d_name, (int) len,

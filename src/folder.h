@@ -19,15 +19,32 @@
 
 /*
  * Where one direction of a migration is: a file of the folder (a path
- * relative to it, for formats with a folder per migration), or the byte
- * range [start, end) of one, for formats that keep both directions in one
- * file; end 0 means to the end of the file.  filename NULL: none.
+ * relative to it, for formats with a folder per migration), or a section of
+ * one, for formats that keep both directions in one file (dbmate, goose).
+ * A section's byte range [start, end) is known once the file is loaded.
+ * filename NULL: none.
  */
+typedef enum PgmSectionKind
+{
+	PGM_SECTION_WHOLE,			/* the whole file */
+	PGM_SECTION_UP,				/* the up section of the file */
+	PGM_SECTION_DOWN			/* the down section of the file */
+} PgmSectionKind;
+
 typedef struct PgmSource
 {
 	char	   *filename;
-	size_t		start;
+	PgmSectionKind section;
+	size_t		start;			/* set by pgm_file_load */
 	size_t		end;
+
+	/*
+	 * Runs outside a transaction: the line of the tool's marker that says so
+	 * (diesel's metadata.toml: 1), 0 if it runs in one, -1 if pg_migrate's
+	 * own first-line markers decide (directives.c; golang-migrate's format).
+	 * The tool's marker is read when the file is loaded.
+	 */
+	int			notx_line;
 } PgmSource;
 
 /* One migration of a folder. */
@@ -60,6 +77,7 @@ typedef struct PgmFolder
 	char	   *path;			/* as given by the caller */
 	List	   *allowed;		/* allowed directories; NIL: any */
 	MemoryContext cxt;			/* where the folder and file bytes live */
+	const struct PgmFormat *format;	/* the tool whose folder it is */
 	int			nfiles;
 	PgmFile    *files;			/* ascending version */
 } PgmFolder;
@@ -75,8 +93,22 @@ extern void pgm_folder_init(void);
 extern PgmFolder *pgm_folder_scan(const char *path, List **problems);
 
 /*
+ * The same, reading the folder as format's (NULL: pg_migrate.format, else
+ * detected).  Files that do not fit a forced format are an ERROR naming
+ * them, as is a folder that mixes formats.
+ */
+extern PgmFolder *pgm_folder_scan_as(const char *path, List **problems,
+									 const struct PgmFormat *format);
+
+/*
  * Reads a file once into file->body, checks its size and encoding and
- * computes its checksum: what is checksummed is what will be executed.  If
+ * computes its checksum: what is checksummed is what will be executed.
+ * The checksum is the whole file's; for a section of a file (dbmate,
+ * goose) the body keeps the file's length and lines but everything outside
+ * the section is blanked (spaces; newlines kept), so statements, lines and
+ * columns are the file's own.  A UTF-8 byte order mark at the start is
+ * blanked too.  A file the format's reader refuses (a section marker
+ * missing, an unknown annotation) is an ERROR with its line.  If
  * the checksum was known already (pgm_file_checksum, or a load since
  * released), bytes with another checksum are refused (55000, the file changed
  * during the call), so the checksum compared with the history is still that
@@ -93,6 +125,31 @@ extern void pgm_file_load(PgmFolder *folder, PgmFile *file);
  * for a first pass whose files are loaded later only if they run.
  */
 extern void pgm_file_checksum(PgmFolder *folder, PgmFile *file);
+
+/*
+ * Opens folder/name for reading, checked as migration files are (a regular
+ * file in pg_migrate.allowed_directories); returns the descriptor
+ * (OpenTransientFile).
+ */
+extern int	pgm_folder_open_file(const char *path, List *allowed, const char *name);
+
+/* Reads a small file of the folder whole; more than max bytes is an ERROR. */
+extern char *pgm_folder_read_small(const char *path, List *allowed, const char *name,
+								   size_t max, size_t *len);
+
+/*
+ * The line of the marker that makes a loaded file run outside a
+ * transaction, 0 if none: the format's own marker, or for golang-migrate's
+ * format pg_migrate's first-line markers (directives.c).
+ */
+extern int	pgm_file_no_transaction(const PgmFile *file);
+
+/*
+ * The down direction of a migration as a migration of its own to load and
+ * run (its up source is file's down source; version and name are file's),
+ * or NULL if it has none.  Allocated in the current memory context.
+ */
+extern PgmFile *pgm_file_down(const PgmFile *file);
 
 /* Frees the bytes of a loaded file, keeping its checksum. */
 extern void pgm_file_release(PgmFile *file);

@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * format.c
- *	  Turn a folder's entries into its migrations: classify each name with
- *	  the folder's format, sort, refuse duplicate versions, pair up and
- *	  down.
+ *	  The migration tools pg_migrate reads folders of (PgmFormat), the
+ *	  pg_migrate.format setting, and turning a folder's entries into its
+ *	  migrations: classify each name with the folder's format, sort, refuse
+ *	  duplicate versions, pair up and down.
  *
  * Memory: everything is allocated in the caller's current memory context.
  *
@@ -16,18 +17,235 @@
 
 #include "format.h"
 #include "miscadmin.h"
+#include "utils/guc.h"
+
+pgm_format_choice_hook_type pgm_format_choice_hook = NULL;
+
+/* pg_migrate.format: "" detects */
+static char *pgm_format_name = NULL;
+
+static const char *
+sqlx_problem(PgmNameKind kind)
+{
+	switch (kind)
+	{
+		case PGM_NAME_INVALID:
+			return "sqlx migration files are named <version>_<description>.sql, or <version>_<description>.up.sql and .down.sql, where <version> is a non-negative integer.";
+		case PGM_NAME_CASE:
+			return "Migration file names end in .sql, .up.sql or .down.sql, in lower case.";
+		default:
+			return pgm_name_problem(kind);
+	}
+}
+
+static const char *
+single_problem(PgmNameKind kind)
+{
+	switch (kind)
+	{
+		case PGM_NAME_INVALID:
+			return "Migration files of this format are named <version>_<name>.sql, where <version> is a non-negative integer.";
+		case PGM_NAME_CASE:
+			return "Migration file names end in .sql, in lower case.";
+		default:
+			return pgm_name_problem(kind);
+	}
+}
+
+static const char *
+flyway_problem(PgmNameKind kind)
+{
+	switch (kind)
+	{
+		case PGM_NAME_INVALID:
+			return "Flyway migration files are named V<version>__<description>.sql, U<version>__<description>.sql (undo) or R__<description>.sql (repeatable).";
+		case PGM_NAME_NOSEP:
+			return "Flyway separates the version from the description with two underscores: V<version>__<description>.sql.";
+		case PGM_NAME_BADVERSION:
+			return "A Flyway version is digits separated by dots or underscores (V1__, V1.2__, V1_2__), and a repeatable migration has none (R__).";
+		case PGM_NAME_DOTTED:
+			return "Versions with more than one part (1.2, 2.0.1) are not supported yet: pg_migrate keys versions as bigint.";
+		case PGM_NAME_REPEATABLE:
+			return "Repeatable migrations (R__) are not supported yet.";
+		case PGM_NAME_CASE:
+			return "Migration file names end in .sql, in lower case.";
+		default:
+			return pgm_name_problem(kind);
+	}
+}
+
+static const char *
+diesel_problem(PgmNameKind kind)
+{
+	switch (kind)
+	{
+		case PGM_NAME_INVALID:
+			return "diesel migration folders are named <version>_<name>, where <version> is digits and dashes (2019-02-26-002946).";
+		default:
+			return pgm_name_problem(kind);
+	}
+}
+
+static const char *
+prisma_problem(PgmNameKind kind)
+{
+	switch (kind)
+	{
+		case PGM_NAME_INVALID:
+			return "Prisma migration folders are named <timestamp>_<name>, where <timestamp> is digits (20240101120000).";
+		default:
+			return pgm_name_problem(kind);
+	}
+}
 
 static const PgmFormat golang_format = {
 	.name = "golang-migrate",
+	.layout = PGM_LAYOUT_FILES,
 	.classify = pgm_parse_name,
 	.name_problem = pgm_name_problem,
+	.own_directives = true,
 };
 
+static const PgmFormat sqlx_format = {
+	.name = "sqlx",
+	.layout = PGM_LAYOUT_FILES,
+	.classify = pgm_sqlx_parse_name,
+	.name_problem = sqlx_problem,
+	.no_transaction = pgm_sqlx_no_transaction,
+};
+
+static const PgmFormat dbmate_format = {
+	.name = "dbmate",
+	.layout = PGM_LAYOUT_FILES,
+	.classify = pgm_single_parse_name,
+	.name_problem = single_problem,
+	.sections = pgm_dbmate_sections,
+};
+
+static const PgmFormat goose_format = {
+	.name = "goose",
+	.layout = PGM_LAYOUT_FILES,
+	.classify = pgm_single_parse_name,
+	.name_problem = single_problem,
+	.sections = pgm_goose_sections,
+};
+
+static const PgmFormat flyway_format = {
+	.name = "flyway",
+	.layout = PGM_LAYOUT_FILES,
+	.classify = pgm_flyway_parse_name,
+	.name_problem = flyway_problem,
+};
+
+static const PgmFormat diesel_format = {
+	.name = "diesel",
+	.layout = PGM_LAYOUT_DIRS,
+	.classify = pgm_diesel_parse_dir,
+	.name_problem = diesel_problem,
+	.up_file = "up.sql",
+	.down_file = "down.sql",
+	.metadata_file = "metadata.toml",
+};
+
+static const PgmFormat prisma_format = {
+	.name = "prisma",
+	.layout = PGM_LAYOUT_DIRS,
+	.classify = pgm_prisma_parse_dir,
+	.name_problem = prisma_problem,
+	.up_file = "migration.sql",
+};
+
+static const PgmFormat drizzle_format = {
+	.name = "drizzle",
+	.layout = PGM_LAYOUT_JOURNAL,
+	.classify = pgm_single_parse_name,
+	.name_problem = single_problem,
+};
+
+const PgmFormat *const pgm_formats[] = {
+	&golang_format, &sqlx_format, &dbmate_format, &goose_format, &flyway_format,
+	&diesel_format, &prisma_format, &drizzle_format,
+};
+const int	pgm_nformats = lengthof(pgm_formats);
+
 const PgmFormat *
-pgm_format(void)
+pgm_format_golang(void)
 {
 	return &golang_format;
 }
+
+const PgmFormat *
+pgm_format_by_name(const char *name)
+{
+	static const char *const golang_aliases[] = {"golang", "encore", "atlas", "ent"};
+	int			i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < pgm_nformats; i++)
+		if (pg_strcasecmp(name, pgm_formats[i]->name) == 0)
+			return pgm_formats[i];
+	for (i = 0; i < lengthof(golang_aliases); i++)
+		if (pg_strcasecmp(name, golang_aliases[i]) == 0)
+			return &golang_format;
+	return NULL;
+}
+
+const PgmFormat *
+pgm_format_from_arg(const char *name)
+{
+	const PgmFormat *format;
+
+	if (name == NULL || name[0] == '\0')
+		return NULL;
+	format = pgm_format_by_name(name);
+	if (format == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown migration format \"%s\"", name),
+				 errdetail("Formats are %s.", pgm_format_names()),
+				 errhint("Leave the format out to detect it from the folder's files.")));
+	return format;
+}
+
+const char *
+pgm_format_names(void)
+{
+	return "golang-migrate (or golang, encore, atlas, ent), sqlx, dbmate, goose, flyway, diesel, prisma, drizzle";
+}
+
+static bool
+check_format(char **newval, void **extra, GucSource source)
+{
+	if (*newval == NULL || (*newval)[0] == '\0' || pgm_format_by_name(*newval) != NULL)
+		return true;
+	GUC_check_errdetail("Formats are %s; an empty string detects the folder's format.",
+						pgm_format_names());
+	return false;
+}
+
+void
+pgm_format_init(void)
+{
+	DefineCustomStringVariable("pg_migrate.format",
+							   "Sets the migration tool whose folder format pg_migrate reads.",
+							   "Empty: detected from each folder's files. The files must fit the format set.",
+							   &pgm_format_name,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   check_format, NULL, NULL);
+}
+
+const PgmFormat *
+pgm_format_setting(void)
+{
+	if (pgm_format_name == NULL || pgm_format_name[0] == '\0')
+		return NULL;
+	return pgm_format_by_name(pgm_format_name);
+}
+
+/* ------------------------------------------------------------ listing */
 
 static int
 compare_files(const void *a, const void *b)
@@ -53,35 +271,55 @@ pgm_listing_init(PgmListing *l, const PgmFormat *format, const char *path, List 
 }
 
 void
+pgm_listing_refuse(PgmListing *l, const char *entry, int sqlstate,
+				   const char *message, const char *detail, const char *hint)
+{
+	if (l->problems == NULL)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg_internal("%s", message),
+				 detail ? errdetail_internal("%s", detail) : 0,
+				 hint ? errhint("%s", hint) : 0));
+	pgm_problem_add(l->problems, entry, false, 0, PGM_SEVERITY_ERROR,
+					detail ? psprintf("%s: %s", message, detail) : pstrdup(message));
+}
+
+PgmFile *
 pgm_listing_add(PgmListing *l, const char *entry)
 {
 	size_t		len = strlen(entry);
 	PgmName		pn = l->format->classify(entry, len);
+	const char *what = l->format->layout == PGM_LAYOUT_DIRS ? "folder" : "file";
 	PgmFile    *f;
 
 	switch (pn.kind)
 	{
 		case PGM_NAME_IGNORED:
-			return;
-		case PGM_NAME_INVALID:
-		case PGM_NAME_CASE:
-		case PGM_NAME_NEGATIVE:
-		case PGM_NAME_OVERFLOW:
-			if (l->problems == NULL)
-				ereport(ERROR,
-						(errcode(pn.kind == PGM_NAME_INVALID || pn.kind == PGM_NAME_CASE ?
-								 ERRCODE_INVALID_NAME : ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						 errmsg("invalid migration file name \"%s\"", entry),
-						 errdetail("Migration file \"%s\": %s", entry,
-								   l->format->name_problem(pn.kind)),
-						 errhint("Rename the file, or move it out of folder \"%s\".", l->path)));
-			pgm_problem_add(l->problems, entry, false, 0, PGM_SEVERITY_ERROR,
-							psprintf("invalid migration file name: %s",
-									 l->format->name_problem(pn.kind)));
-			return;
+			return NULL;
+		case PGM_NAME_DOTTED:
+		case PGM_NAME_REPEATABLE:
+			pgm_listing_refuse(l, entry, ERRCODE_FEATURE_NOT_SUPPORTED,
+							   psprintf("%s migration file \"%s\" is not supported yet",
+										l->format->name, entry),
+							   psprintf("%s", l->format->name_problem(pn.kind)),
+							   psprintf("Move the file out of folder \"%s\" to apply the others.", l->path));
+			return NULL;
 		case PGM_NAME_UP:
 		case PGM_NAME_DOWN:
 			break;
+		default:
+			if (l->problems == NULL)
+				ereport(ERROR,
+						(errcode(pn.kind == PGM_NAME_OVERFLOW || pn.kind == PGM_NAME_NEGATIVE ?
+								 ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE : ERRCODE_INVALID_NAME),
+						 errmsg("invalid migration %s name \"%s\"", what, entry),
+						 errdetail("Migration %s \"%s\": %s", what, entry,
+								   l->format->name_problem(pn.kind)),
+						 errhint("Rename the %s, or move it out of folder \"%s\".", what, l->path)));
+			pgm_problem_add(l->problems, entry, false, 0, PGM_SEVERITY_ERROR,
+							psprintf("invalid migration %s name: %s", what,
+									 l->format->name_problem(pn.kind)));
+			return NULL;
 	}
 
 	if (l->nup == l->cap || l->ndown == l->cap)
@@ -93,10 +331,20 @@ pgm_listing_add(PgmListing *l, const char *entry)
 	f = (pn.kind == PGM_NAME_UP) ? &l->ups[l->nup++] : &l->downs[l->ndown++];
 	memset(f, 0, sizeof(PgmFile));
 	f->version = pn.version;
-	f->version_text = pnstrdup(entry, strspn(entry, "0123456789"));
+	f->version_text = pnstrdup(entry + pn.ver_start, pn.ver_len);
 	f->filename = pstrdup(entry);
 	f->name = pnstrdup(entry + pn.desc_start, pn.desc_len);
 	f->up.filename = f->filename;
+	f->up.notx_line = l->format->own_directives ? -1 : 0;
+	f->down.notx_line = f->up.notx_line;
+	if (l->format->sections != NULL)
+	{
+		/* both directions are sections of the one file */
+		f->up.section = PGM_SECTION_UP;
+		f->down.filename = f->filename;
+		f->down.section = PGM_SECTION_DOWN;
+	}
+	return f;
 }
 
 /*
@@ -153,7 +401,11 @@ pgm_listing_finish(PgmListing *l, int *n)
 		else if (l->ups[i].version > l->downs[j].version)
 			j++;
 		else
-			l->ups[i++].down.filename = l->downs[j++].filename;
+		{
+			l->ups[i].down = l->downs[j].up;
+			i++;
+			j++;
+		}
 	}
 	*n = l->nup;
 	return l->ups;

@@ -122,6 +122,8 @@ pgm_parse_name(const char *filename, size_t len)
 	}
 
 	result.version = (int64_t) version;
+	result.ver_start = 0;
+	result.ver_len = pos;
 	result.desc_start = pos + 1;
 	result.desc_len = stem_len - (pos + 1);
 	return result;

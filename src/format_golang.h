@@ -32,14 +32,24 @@ typedef enum PgmNameKind
 	PGM_NAME_INVALID,			/* a .sql file that matches no pattern */
 	PGM_NAME_NEGATIVE,			/* starts with "-" and a digit */
 	PGM_NAME_OVERFLOW,			/* version does not fit in bigint */
-	PGM_NAME_CASE				/* a migration's name but for the letter case
+	PGM_NAME_CASE,				/* a migration's name but for the letter case
 								 * of .up.sql or .down.sql */
+	PGM_NAME_NOSEP,				/* Flyway: no "__" between version and
+								 * description */
+	PGM_NAME_BADVERSION,		/* Flyway: a version that is not dotted
+								 * digits */
+	PGM_NAME_DOTTED,			/* Flyway: a dotted version (1.2), not yet
+								 * keyed */
+	PGM_NAME_REPEATABLE			/* Flyway: R__<description>.sql, not yet
+								 * supported */
 } PgmNameKind;
 
 typedef struct PgmName
 {
 	PgmNameKind kind;
 	int64_t		version;
+	size_t		ver_start;		/* byte offset of the version as written */
+	size_t		ver_len;		/* its length in bytes */
 	size_t		desc_start;		/* byte offset of the description */
 	size_t		desc_len;		/* its length in bytes */
 } PgmName;

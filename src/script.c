@@ -297,7 +297,7 @@ pgm_statement_no_transaction_reason(Node *parsetree)
 static void
 classify(PgmScript *script)
 {
-	int			line = pgm_directive_no_transaction(script->file->body, script->file->len);
+	int			line = pgm_file_no_transaction(script->file);
 	int			i;
 
 	if (line > 0)

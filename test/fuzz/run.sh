@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# `make fuzz`: libFuzzer over the plain-C parsers (src/format_golang.c, src/textpos.c)
-# for FUZZ_SECONDS seconds (default 60).
+# `make fuzz`: libFuzzer over the plain-C parsers for FUZZ_SECONDS seconds
+# (default 60) each: fuzz_names (src/format_golang.c, src/textpos.c,
+# src/directives.c) and fuzz_formats (the readers of other tools' folders,
+# src/format_text.h).
 #
 # Installs clang and the libFuzzer runtime from Debian's packages when they
-# are missing, builds test/fuzz/fuzz_names with ASan and UBSan, copies the
-# seed corpus (test/fuzz/corpus/) into the work corpus test/fuzz/corpus-work/
-# (git-ignored; it keeps what earlier runs found), and fuzzes.  Exits
+# are missing, builds each harness with ASan and UBSan, copies its seed
+# corpus (test/fuzz/corpus/, test/fuzz/corpus_formats/) into its work corpus
+# test/fuzz/corpus-work/ or corpus_formats-work/ (git-ignored; it keeps what
+# earlier runs found), and fuzzes.  Exits
 # non-zero if the fuzzer finds a crash, a leak or a hang, after printing the
 # input in hex; the input is kept in test/fuzz/corpus-work/crashes/ (which
 # later runs load too, so a known crash fails again until it is fixed).
@@ -19,10 +22,6 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd) || exit 1
 cd "$top" || exit 1
 
 fuzz=test/fuzz
-bin=$fuzz/fuzz_names
-seeds=$fuzz/corpus
-work=$fuzz/corpus-work
-crashes=$work/crashes
 seconds=${FUZZ_SECONDS:-60}
 CC=${FUZZ_CC:-clang}
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc)
@@ -88,48 +87,61 @@ if ! can_build_fuzzer; then
 	fi
 fi
 
-# ---- build
-echo "pg_migrate fuzz: building $bin with $("$CC" --version | head -n 1)"
-"$CC" "${flags[@]}" -Wall -Wextra -o "$bin" \
-	$fuzz/fuzz_names.c src/format_golang.c src/textpos.c src/directives.c || exit 1
+# ---- build, then fuzz each harness
+readers=(src/format_golang.c src/format_text.c src/format_sqlx.c src/format_dbmate.c
+	src/format_goose.c src/format_flyway.c src/format_diesel.c src/format_prisma.c
+	src/format_drizzle.c src/format_atlas.c src/format_sha256.c)
 
-# ---- corpus
-mkdir -p "$work" "$crashes" || exit 1
-cp "$seeds"/* "$work"/ || exit 1
+run_one() {
+	local name=$1 seeds=$2
+	shift 2
+	local bin=$fuzz/$name
+	local work=$seeds-work
+	local crashes=$work/crashes
+	echo "pg_migrate fuzz: building $bin with $("$CC" --version | head -n 1)"
+	"$CC" "${flags[@]}" -Wall -Wextra -o "$bin" "$fuzz/$name.c" "$@" || exit 1
 
-# ---- fuzz
-if [ "$seconds" -eq 0 ]; then
-	limit=(-runs=0)
-	echo "pg_migrate fuzz: running the corpus once"
-else
-	limit=(-max_total_time="$seconds")
-	echo "pg_migrate fuzz: fuzzing for $seconds s"
-fi
-log=$(mktemp) || exit 1
-trap 'rm -f "$log"' EXIT
+	mkdir -p "$work" "$crashes" || exit 1
+	cp "$seeds"/* "$work"/ || exit 1
 
-export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_string_checks=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-# -timeout: one input taking this long is a hang; -max_len: names and
-# statement snippets are short, this leaves room for long comment nests.
-"./$bin" "${limit[@]}" -timeout=10 -max_len=4096 -print_final_stats=1 \
-	-artifact_prefix="$crashes/" "$@" "$work" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+	if [ "$seconds" -eq 0 ]; then
+		limit=(-runs=0)
+		echo "pg_migrate fuzz: $name: running the corpus once"
+	else
+		limit=(-max_total_time="$seconds")
+		echo "pg_migrate fuzz: $name: fuzzing for $seconds s"
+	fi
+	log=$(mktemp) || exit 1
 
-if [ "$status" -ne 0 ]; then
-	echo "==================== pg_migrate: fuzzing failed (exit $status) ===================="
-	found=0
-	while IFS= read -r f; do
-		[ -f "$f" ] || continue
-		found=1
-		echo "---- $f ($(wc -c <"$f") bytes), hex:"
-		od -An -tx1 -v "$f"
-		echo "---- as text (od -c):"
-		od -An -c -v "$f" | head -n 40
-		echo "---- reproduce: $top/$bin $top/$f"
-	done < <(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log")
-	[ $found -eq 0 ] && echo "(libFuzzer wrote no test unit; see its output above)"
-	exit "$status"
-fi
-echo "pg_migrate fuzz: no crash ($([ "$seconds" -eq 0 ] && echo "corpus run once" || echo "$seconds s")); corpus: $(find "$work" -maxdepth 1 -type f | wc -l) inputs in $work"
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_string_checks=1}
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+	# -timeout: one input taking this long is a hang; -max_len: names and
+	# statement snippets are short, this leaves room for long comment nests.
+	"./$bin" "${limit[@]}" -timeout=10 -max_len=4096 -print_final_stats=1 \
+		-artifact_prefix="$crashes/" "${extra[@]}" "$work" 2>&1 | tee "$log"
+	status=${PIPESTATUS[0]}
+
+	if [ "$status" -ne 0 ]; then
+		echo "==================== pg_migrate: fuzzing $name failed (exit $status) ===================="
+		found=0
+		while IFS= read -r f; do
+			[ -f "$f" ] || continue
+			found=1
+			echo "---- $f ($(wc -c <"$f") bytes), hex:"
+			od -An -tx1 -v "$f"
+			echo "---- as text (od -c):"
+			od -An -c -v "$f" | head -n 40
+			echo "---- reproduce: $top/$bin $top/$f"
+		done < <(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log")
+		[ $found -eq 0 ] && echo "(libFuzzer wrote no test unit; see its output above)"
+		rm -f "$log"
+		exit "$status"
+	fi
+	rm -f "$log"
+	echo "pg_migrate fuzz: $name: no crash; corpus: $(find "$work" -maxdepth 1 -type f | wc -l) inputs in $work"
+}
+
+extra=("$@")
+run_one fuzz_names "$fuzz/corpus" src/format_golang.c src/textpos.c src/directives.c
+run_one fuzz_formats "$fuzz/corpus_formats" "${readers[@]}"
 exit 0
