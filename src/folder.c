@@ -55,6 +55,7 @@
 #include "compat.h"
 #include "directives.h"
 #include "errctx.h"
+#include "checksum_cache.h"
 #include "folder.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -619,11 +620,13 @@ read_file(PgmFolder *folder, PgmFile *file, bool keep)
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	char		checksum[PGM_CHECKSUM_LEN + 1];
 	FileReader	r;
+	struct timespec started;
 
 	memset(&r, 0, sizeof(r));
 	r.file = file;
 	r.encoding = GetDatabaseEncoding();
 	r.line = 1;
+	clock_gettime(CLOCK_REALTIME, &started);
 	pgm_errctx_push(&r.ctx, file->filename);
 
 	/* O_NONBLOCK: opening a FIFO must not block; fstat then refuses it */
@@ -728,6 +731,7 @@ read_file(PgmFolder *folder, PgmFile *file, bool keep)
 	memcpy(file->checksum, checksum, sizeof(checksum));
 	file->len = len;
 	file->loaded = true;
+	pgm_checksum_cache_put(path, &st, checksum, &started);
 	if (keep)
 	{
 		base[len] = '\0';
@@ -859,8 +863,19 @@ pgm_file_down(const PgmFile *file)
 void
 pgm_file_checksum(PgmFolder *folder, PgmFile *file)
 {
-	if (file->body == NULL)
+	char	   *path;
+
+	if (file->body != NULL)
+		return;
+	/* unchanged since this backend hashed it (checksum_cache.c) */
+	path = psprintf("%s/%s", folder->path, file->filename);
+	if (!file->loaded && pgm_checksum_cache_get(path,
+							   Min((size_t) pgm_max_file_size_kb * 1024, MaxAllocSize - 1),
+							   file->checksum, &file->len))
+		file->loaded = true;
+	else
 		read_file(folder, file, false);
+	pfree(path);
 }
 
 void
