@@ -45,7 +45,11 @@ static const PgmFailHints parse_hints = {
 static const PgmFailHints run_hints = {
 	.fix = "Fix the migration file and call migrate_apply again; nothing from this call was applied.",
 	.out_of_locks = "migrate_apply holds a lock on every object its migrations touch until the call commits (max_locks_per_transaction = %d). "
-	"Apply the folder in steps with migrate_apply's target argument, or with migrate_apply_async(), whose background worker commits each migration on its own.",
+	"Apply the folder with CALL migrate_run(dir), which commits each migration on its own, or in steps with migrate_apply's target argument.",
+	.enum_added_before = "The value was added by an earlier migration of this migrate_apply call, in the same transaction, and a new enum value can be used only once that transaction has committed. "
+	"Apply the folder with CALL migrate_run(dir), which commits each migration on its own.",
+	.enum_added_here = "An earlier statement of this migration adds the value, and a new enum value can be used only once that transaction has committed. "
+	"Move the statements that use it to a later migration and apply the folder with CALL migrate_run(dir), which commits each migration on its own.",
 };
 
 /* migrate_apply runs inside the caller's transaction: it cannot run these. */

@@ -74,9 +74,33 @@ strip_spi_context(const char *context, const char *sql)
 	return pstrdup(context);
 }
 
-static const char *
-migration_hint(ErrorData *edata, const PgmFailHints *hints)
+/* Does a statement of script before stmt add an enum value? */
+static bool
+adds_enum_value_before(PgmScript *script, int stmt)
 {
+	int			i;
+
+	for (i = 0; i < stmt && i < script->nstmts; i++)
+	{
+		Node	   *tree = script->stmts[i].parsetree;
+
+		if (IsA(tree, AlterEnumStmt) && ((AlterEnumStmt *) tree)->oldVal == NULL)
+			return true;
+	}
+	return false;
+}
+
+static const char *
+migration_hint(PgmScript *script, int stmt, ErrorData *edata, const PgmFailHints *hints)
+{
+	if (edata->sqlerrcode == ERRCODE_UNSAFE_NEW_ENUM_VALUE_USAGE && stmt >= 0)
+	{
+		if (adds_enum_value_before(script, stmt))
+			return hints->enum_added_here ? hints->enum_added_here :
+				_("An earlier statement of this migration adds the value, and a new enum value can be used only once that transaction has committed. Move the statements that use it to a later migration.");
+		if (hints->enum_added_before != NULL)
+			return hints->enum_added_before;
+	}
 	if (edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY && edata->hint != NULL &&
 		strstr(edata->hint, "max_locks_per_transaction") != NULL &&
 		hints->out_of_locks != NULL)
@@ -156,6 +180,7 @@ pgm_exec_check_script(PgmScript *script, const PgmFailHints *hints)
 		if (IsA(tree, DiscardStmt) && ((DiscardStmt *) tree)->target == DISCARD_ALL)
 			refuse_discard_all(script, i, hints);
 	}
+	pgm_script_report_noops(script);
 }
 
 void
@@ -208,7 +233,7 @@ pgm_decorate_error(PgmScript *script, int stmt, ErrorData *edata, bool positions
 	 * location in the file goes to the context, like PL/pgSQL's line.
 	 * Positions referred to text the client never saw, so they are dropped.
 	 */
-	edata->hint = pstrdup(migration_hint(edata, hints));
+	edata->hint = pstrdup(migration_hint(script, stmt, edata, hints));
 	edata->context = context.data;
 	edata->cursorpos = 0;
 	edata->internalpos = 0;

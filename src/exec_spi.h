@@ -26,7 +26,8 @@ extern double pgm_exec_migration(PgmScript *script, const PgmFailHints *hints);
  * Refuses, before anything of script runs, what no migration may run in
  * any path: DISCARD ALL (it would reset the session applying the
  * migrations, releasing the worker's migration lock).  The error names the
- * file and line like a failing statement's.
+ * file and line like a failing statement's.  Then reports the file's
+ * ignored BEGIN and COMMIT statements (pgm_script_report_noops).
  */
 extern void pgm_exec_check_script(PgmScript *script, const PgmFailHints *hints);
 

@@ -212,32 +212,118 @@ parse_or_raise(PgmFile *file, const PgmFailHints *hints)
 	return parsetrees;
 }
 
+/*
+ * BEGIN, START TRANSACTION, COMMIT and END are no-ops in a migration file:
+ * the file already runs as one unit (or, outside a transaction block, one
+ * statement at a time), and golang-migrate, which sends a file as one
+ * simple query, gives the same end state when it succeeds.  With options
+ * (an isolation level, READ ONLY, AND CHAIN) they would ask for something
+ * this transaction cannot give; those stay refusals (lint_refusals.c), like
+ * ROLLBACK and SAVEPOINT, which would change what the file does.
+ */
 static bool
-is_trans_kind(Node *n, TransactionStmtKind a, TransactionStmtKind b)
+is_noop(Node *n)
 {
-	return IsA(n, TransactionStmt) &&
-		(((TransactionStmt *) n)->kind == a || ((TransactionStmt *) n)->kind == b);
+	TransactionStmt *t;
+
+	if (!IsA(n, TransactionStmt))
+		return false;
+	t = (TransactionStmt *) n;
+	switch (t->kind)
+	{
+		case TRANS_STMT_BEGIN:
+		case TRANS_STMT_START:
+			return t->options == NIL;
+		case TRANS_STMT_COMMIT:
+			return !t->chain;
+		default:
+			return false;
+	}
+}
+
+/* The statement's keyword as written: BEGIN, START TRANSACTION, COMMIT, END. */
+static const char *
+noop_keyword(const char *s, int len)
+{
+	if (len >= 5 && pg_strncasecmp(s, "start", 5) == 0)
+		return "START TRANSACTION";
+	if (len >= 3 && pg_strncasecmp(s, "end", 3) == 0)
+		return "END";
+	if (len >= 6 && pg_strncasecmp(s, "commit", 6) == 0)
+		return "COMMIT";
+	return "BEGIN";
 }
 
 /*
- * golang-migrate users often wrap a file in BEGIN; ... COMMIT;.  That file
- * already runs as one unit here, so the pair is dropped; any other
- * transaction control is a lint error (lint.c).
+ * Moves the no-ops out of the statements into script->noops.  One BEGIN
+ * first and one COMMIT last, with no other no-op, wrap the whole file: the
+ * same unit either way, so they are quiet.
  */
 static void
-strip_wrapping_transaction(PgmScript *script)
+set_aside_noops(PgmScript *script)
 {
-	int			first = 0;
-	int			last = script->nstmts - 1;
+	int			kept = 0;
+	int			i;
+	int			total = script->nstmts;
+	bool		first_is_begin = false;
+	bool		last_is_commit = false;
 
-	if (script->nstmts >= 2 &&
-		is_trans_kind(script->stmts[first].parsetree, TRANS_STMT_BEGIN, TRANS_STMT_START) &&
-		((TransactionStmt *) script->stmts[first].parsetree)->options == NIL &&
-		is_trans_kind(script->stmts[last].parsetree, TRANS_STMT_COMMIT, TRANS_STMT_COMMIT) &&
-		!((TransactionStmt *) script->stmts[last].parsetree)->chain)
+	for (i = 0; i < total; i++)
 	{
-		script->stmts++;
-		script->nstmts -= 2;
+		PgmStatement *st = &script->stmts[i];
+		PgmNoop    *noop;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!is_noop(st->parsetree))
+		{
+			if (kept != i)
+				script->stmts[kept] = *st;
+			kept++;
+			continue;
+		}
+		if (script->noops == NULL)
+			script->noops = palloc0(sizeof(PgmNoop) * (total - i));
+		noop = &script->noops[script->nnoops++];
+		noop->start = st->start;
+		noop->end = st->end;
+		noop->keyword = noop_keyword(script->file->body + st->start, st->end - st->start);
+		if (i == 0)
+			first_is_begin = ((TransactionStmt *) st->parsetree)->kind != TRANS_STMT_COMMIT;
+		if (i == total - 1)
+			last_is_commit = ((TransactionStmt *) st->parsetree)->kind == TRANS_STMT_COMMIT;
+	}
+	script->nstmts = kept;
+	if (script->nnoops == 2 && first_is_begin && last_is_commit)
+	{
+		script->noops[0].quiet = true;
+		script->noops[1].quiet = true;
+	}
+}
+
+void
+pgm_script_report_noops(PgmScript *script)
+{
+	PgmFile    *file = script->file;
+	int			i;
+
+	for (i = 0; i < script->nnoops; i++)
+	{
+		PgmNoop    *noop = &script->noops[i];
+		int			line;
+		int			column;
+
+		if (noop->quiet)
+			continue;
+		pgm_script_position(file, noop->start, &line, &column);
+		ereport(NOTICE,
+				(errmsg("ignoring %s on line %d of migration file \"%s\"",
+						noop->keyword, line, file->filename),
+				 script->no_transaction ?
+				 errdetail("This file runs outside a transaction block, each statement in a transaction of its own.") :
+				 errdetail("Each migration runs as one transaction: its statements before and after this one commit together."),
+				 errcontext("migration file \"%s\", line %d, column %d: %s",
+							file->filename, line, column,
+							pnstrdup(file->body + noop->start, Min(noop->end - noop->start, 64)))));
 	}
 }
 
@@ -355,7 +441,7 @@ pgm_script_parse(PgmFile *file, const PgmFailHints *hints)
 		st->raw = raw;
 	}
 	script->nstmts = n;
-	strip_wrapping_transaction(script);
+	set_aside_noops(script);
 	classify(script);
 	return script;
 }

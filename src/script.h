@@ -24,11 +24,26 @@ typedef struct PgmStatement
 	RawStmt    *raw;			/* with its location in the file */
 } PgmStatement;
 
+/*
+ * A BEGIN, START TRANSACTION, COMMIT or END the file holds: a no-op here,
+ * since the file already runs as one unit (or, outside a transaction block,
+ * statement by statement); reported with a NOTICE when the file runs.
+ */
+typedef struct PgmNoop
+{
+	int			start;			/* byte offset of the first token */
+	int			end;			/* byte offset past the last non-blank byte */
+	const char *keyword;		/* "BEGIN", "COMMIT", ... as written */
+	bool		quiet;			/* one BEGIN ... COMMIT around the whole file */
+} PgmNoop;
+
 typedef struct PgmScript
 {
 	PgmFile    *file;
 	int			nstmts;
-	PgmStatement *stmts;
+	PgmStatement *stmts;		/* what runs: no-ops left out */
+	int			nnoops;
+	PgmNoop    *noops;			/* in file order */
 
 	/*
 	 * Must run outside a transaction block, statement by statement: a
@@ -54,11 +69,20 @@ typedef struct PgmFailHints
 	 * max_locks_per_transaction; NULL keeps the server's own hint.
 	 */
 	const char *out_of_locks;
+
+	/*
+	 * A new enum value used before the transaction that added it committed
+	 * (55P04): added by an earlier migration of the same run, or by an
+	 * earlier statement of the same file.  NULL keeps the server's hint (the
+	 * first) or a path-independent one (the second).
+	 */
+	const char *enum_added_before;
+	const char *enum_added_here;
 } PgmFailHints;
 
 /*
- * Parses a loaded file into statements; one BEGIN ... COMMIT around the
- * whole file is dropped.  Syntax errors and psql meta-commands raise an
+ * Parses a loaded file into statements; BEGIN, START TRANSACTION, COMMIT and
+ * END without options are left out as no-ops (script->noops).  Syntax errors and psql meta-commands raise an
  * ERROR naming the file and line, with hints->fix.  The statements' rules
  * are lint.c's.
  */
@@ -81,6 +105,13 @@ extern char *pgm_statement_excerpt(const PgmScript *script, int i);
  * refuses this file, on one line for migrate_validate; NULL if it does not.
  */
 extern char *pgm_script_transaction_problem(const PgmScript *script);
+
+/*
+ * Reports the file's no-ops, one NOTICE each naming the file and line
+ * (the whole-file BEGIN ... COMMIT pair quietly): called by the paths that
+ * run the file, not by validate or lint.
+ */
+extern void pgm_script_report_noops(PgmScript *script);
 
 /* Byte offset in s (len bytes) of the 1-based character position pos. */
 extern int	pgm_char_to_byte_offset(const char *s, int len, int pos);
