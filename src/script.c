@@ -446,6 +446,21 @@ pgm_script_parse(PgmFile *file, const PgmFailHints *hints)
 	return script;
 }
 
+void
+pgm_script_reparse(PgmScript *script)
+{
+	static const PgmFailHints hints = {
+		.fix = "The migration file parsed before; it must not change while it is applied.",
+	};
+	PgmScript  *again = pgm_script_parse(script->file, &hints);
+
+	script->nstmts = again->nstmts;
+	script->stmts = again->stmts;
+	script->nnoops = again->nnoops;
+	script->noops = again->noops;
+	script->executed = false;
+}
+
 char *
 pgm_script_transaction_problem(const PgmScript *script)
 {

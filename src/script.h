@@ -53,6 +53,9 @@ typedef struct PgmScript
 	bool		no_transaction;
 	const char *no_transaction_reason;	/* the statement kind or marker */
 	int			no_transaction_line;
+
+	/* its trees were analyzed, which changes them: parse again to rerun */
+	bool		executed;
 } PgmScript;
 
 /*
@@ -87,6 +90,12 @@ typedef struct PgmFailHints
  * are lint.c's.
  */
 extern PgmScript *pgm_script_parse(PgmFile *file, const PgmFailHints *hints);
+
+/*
+ * Parses the file of a script that ran before again, so it can run again
+ * (the worker retrying after a lock timeout): analysis changes parse trees.
+ */
+extern void pgm_script_reparse(PgmScript *script);
 
 /*
  * Why a statement cannot run in a transaction block (CREATE INDEX
