@@ -30,10 +30,21 @@ write_migration($dir, '4_concurrent.up.sql',
 	"-- pg_migrate:no-transaction\nBEGIN;\nCREATE TABLE wx (id int);\nCOMMIT;\n"
 	  . "START TRANSACTION;\nCREATE INDEX CONCURRENTLY wx_id ON wx (id);\nEND;\n");
 
+# followed through migrate_jobs: migrate_wait's snapshot would hold up the
+# job's CREATE INDEX CONCURRENTLY
+sub wait_job
+{
+	my ($job) = @_;
+	$node->poll_query_until('postgres',
+		"SELECT state IN ('succeeded', 'failed') FROM migrate_jobs WHERE job_id = $job")
+	  or die "job $job did not finish";
+	return $node->safe_psql('postgres', "SELECT state FROM migrate_jobs WHERE job_id = $job");
+}
+
 sub run_job
 {
 	my $job = $node->safe_psql('postgres', "SELECT migrate_apply_async('$dir')");
-	return $node->safe_psql('postgres', "SELECT migrate_wait($job)"), $job;
+	return wait_job($job), $job;
 }
 
 my ($state, $job) = run_job();
@@ -56,6 +67,28 @@ like($node->safe_psql('postgres', "SELECT error FROM migrate_jobs WHERE job_id =
 	'the error names the statement, the file and the line');
 is($node->safe_psql('postgres', "SELECT to_regclass('wr') IS NULL"), 't',
 	'nothing of the refused file ran');
+
+# A migration that timed out waiting for a lock runs again from the same
+# parsed script: its trees are parsed again first (analysis changes them)
+unlink "$dir/5_rollback.up.sql";
+$node->safe_psql('postgres', 'CREATE TABLE lk (id int)');
+$node->append_conf('postgresql.conf',
+	"pg_migrate.lock_timeout = '300ms'\npg_migrate.lock_retries = 5\n");
+$node->reload;
+write_migration($dir, '5_retry.up.sql',
+	"CREATE TABLE rt (id int, t text);\nINSERT INTO rt VALUES (1, 'a' || 'b');\n"
+	  . "LOCK TABLE lk IN SHARE MODE;\nINSERT INTO rt SELECT 2, upper(t) FROM rt;\n");
+my $holder = $node->background_psql('postgres');
+$holder->query_safe('BEGIN; LOCK TABLE lk IN ACCESS EXCLUSIVE MODE');
+my $from = -s $node->logfile;
+$job = $node->safe_psql('postgres', "SELECT migrate_apply_async('$dir')");
+$node->wait_for_log(qr/migration 5 "retry" timed out waiting for a lock; retrying/, $from);
+$holder->query_safe('COMMIT');
+$holder->quit;
+is(wait_job($job), 'succeeded',
+	'the migration succeeded on a retry');
+is($node->safe_psql('postgres', "SELECT string_agg(id || t, ',' ORDER BY id) FROM rt"),
+	'1ab,2AB', 'its statements ran once each, in the retry');
 
 $node->stop;
 done_testing();
