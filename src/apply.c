@@ -18,7 +18,11 @@
  *      date by track.h's one rule.
  *
  * Memory: each pending migration's parse trees live in a context of their
- * own, deleted once it has run.
+ * own, deleted once it has run.  A file over PGM_SCRIPT_WHOLE_MAX (script.h)
+ * is parsed a piece at a time as it runs, each piece's trees freed before
+ * the next is parsed: its syntax errors past the first piece are found when
+ * reached (nothing is applied either way, the call being one transaction),
+ * and lint's rules see its first piece.
  *
  * IDENTIFICATION
  *	  src/apply.c
@@ -111,7 +115,7 @@ pgm_apply_folder(const char *dir, const PgmPlanOptions *opts,
 												   "pg_migrate migration",
 												   ALLOCSET_DEFAULT_SIZES);
 		oldcontext = MemoryContextSwitchTo(contexts[npending]);
-		scripts[npending] = pgm_script_parse(item->file, &parse_hints);
+		scripts[npending] = pgm_script_parse_lazy(item->file, &parse_hints);
 		pgm_lint_enforce(scripts[npending]);
 		pgm_lint_check(lint, scripts[npending]);
 		MemoryContextSwitchTo(oldcontext);

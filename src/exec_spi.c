@@ -55,6 +55,7 @@
 #include "executor/spi.h"
 #include "exec_spi.h"
 #include "lib/stringinfo.h"
+#include "lint_refusals.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "parser/analyze.h"
@@ -77,6 +78,7 @@ typedef struct StatementContext
 {
 	PgmScript  *script;
 	int			stmt;			/* -1: none running */
+	bool		between;		/* parsing and checking a big file's next piece */
 } StatementContext;
 
 /* The context line naming where statement stmt of script starts. */
@@ -268,9 +270,12 @@ pgm_decorate_error(PgmScript *script, int stmt, ErrorData *edata, bool positions
 
 		if (positions_in_file)
 		{
-			/* the statement ran with the whole file as its query text */
+			/* the statement ran with its piece of the file as query text */
 			if (edata->cursorpos > 0)
-				offset = pgm_char_to_byte_offset(file->body, (int) file->len, edata->cursorpos);
+				offset = script->src_start +
+					pgm_char_to_byte_offset(pgm_script_source(script),
+											(int) file->len - script->src_start,
+											edata->cursorpos);
 		}
 		else
 		{
@@ -421,6 +426,7 @@ pgm_exec_migration(PgmScript *script, const PgmFailHints *hints)
 									ALLOCSET_DEFAULT_SIZES);
 	ctx->script = script;
 	ctx->stmt = -1;
+	ctx->between = false;
 	callback.callback = statement_context_callback;
 	callback.arg = ctx;
 	callback.previous = error_context_stack;
@@ -440,14 +446,25 @@ pgm_exec_migration(PgmScript *script, const PgmFailHints *hints)
 		 */
 		int			guc_level = NewGUCNestLevel();
 
-		for (i = 0; i < script->nstmts; i++)
+		for (;;)
 		{
-			ctx->stmt = i;
-			CHECK_FOR_INTERRUPTS();
-			exec_statement(script->stmts[i].raw, script->file->body, stmtcxt);
-			MemoryContextReset(stmtcxt);
+			for (i = 0; i < script->nstmts; i++)
+			{
+				ctx->stmt = i;
+				CHECK_FOR_INTERRUPTS();
+				exec_statement(script->stmts[i].raw, pgm_script_source(script), stmtcxt);
+				MemoryContextReset(stmtcxt);
+			}
+
+			/* a big file's next piece: parsed now, checked like the first */
+			ctx->stmt = -1;
+			ctx->between = true;
+			if (!pgm_script_next_piece(script, hints))
+				break;
+			pgm_lint_enforce(script);
+			pgm_exec_check_script(script, hints);
+			ctx->between = false;
 		}
-		ctx->stmt = -1;
 		AtEOXact_GUC(false, guc_level);
 
 		INSTR_TIME_SET_CURRENT(elapsed);
@@ -467,6 +484,9 @@ pgm_exec_migration(PgmScript *script, const PgmFailHints *hints)
 
 		error_context_stack = callback.previous;
 		MemoryContextSwitchTo(oldcontext);
+		/* the next piece's syntax error or refusal names its line already */
+		if (ctx->between)
+			PG_RE_THROW();
 		edata = CopyErrorData();
 		FlushErrorState();
 		reword_not_toplevel(script, current, edata);

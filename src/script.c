@@ -149,17 +149,21 @@ find_copy_from_stdin(const char *body, int error_offset)
 	return -1;
 }
 
-/* Re-raises a parser error with the file, line and column added. */
+/*
+ * Re-raises a parser error with the file, line and column added; the text
+ * parsed was file->body[start, end).
+ */
 static void
-raise_parse_error(PgmFile *file, ErrorData *edata, const PgmFailHints *hints)
+raise_parse_error(PgmFile *file, ErrorData *edata, const PgmFailHints *hints,
+				  int start, int end)
 {
-	int			offset = 0;
+	int			offset = start;
 	int			line;
 	int			column;
 	int			copy_offset;
 
 	if (edata->cursorpos > 0)
-		offset = pgm_char_to_byte_offset(file->body, (int) file->len, edata->cursorpos);
+		offset += pgm_char_to_byte_offset(file->body + start, end - start, edata->cursorpos);
 	pgm_script_position(file, offset, &line, &column);
 
 	copy_offset = find_copy_from_stdin(file->body, offset);
@@ -189,27 +193,47 @@ raise_parse_error(PgmFile *file, ErrorData *edata, const PgmFailHints *hints)
 	pg_unreachable();
 }
 
+/*
+ * Parses file->body[start, end), end just past a semicolon or at the end of
+ * the file: the byte at end is made a NUL while the parser reads.  Returns
+ * the RawStmts; a syntax error is re-raised naming the file and line.  A
+ * piece that does not parse may have been cut in the wrong place
+ * (pgm_next_cut guesses): the rest of the file is then parsed whole, which
+ * either parses (*end moves to the end of the file) or raises the error.
+ */
 static List *
-parse_or_raise(PgmFile *file, const PgmFailHints *hints)
+parse_or_raise(PgmFile *file, int start, int *end, const PgmFailHints *hints)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	List	   *volatile parsetrees = NIL;
+	ErrorData  *volatile edata = NULL;
+	char		saved = file->body[*end];
 
+	file->body[*end] = '\0';
 	PG_TRY();
 	{
-		parsetrees = pgm_raw_parser(file->body);
+		parsetrees = pgm_raw_parser(file->body + start);
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
 		MemoryContextSwitchTo(oldcontext);
 		edata = CopyErrorData();
 		FlushErrorState();
-		raise_parse_error(file, edata, hints);
 	}
 	PG_END_TRY();
-	return parsetrees;
+	file->body[*end] = saved;
+
+	if (edata == NULL)
+		return parsetrees;
+	if (*end < (int) file->len)
+	{
+		FreeErrorData(edata);
+		*end = (int) file->len;
+		return parse_or_raise(file, start, end, hints);
+	}
+	raise_parse_error(file, edata, hints, start, *end);
+	pg_unreachable();
+	return NIL;
 }
 
 /*
@@ -255,23 +279,23 @@ noop_keyword(const char *s, int len)
 }
 
 /*
- * Moves the no-ops out of the statements into script->noops.  One BEGIN
- * first and one COMMIT last, with no other no-op, wrap the whole file: the
- * same unit either way, so they are quiet.
+ * Moves the no-ops out of the statements of the current piece into
+ * script->noops.  first_piece, last_piece: the piece starts, ends the file.
  */
 static void
-set_aside_noops(PgmScript *script)
+set_aside_noops(PgmScript *script, bool first_piece, bool last_piece)
 {
 	int			kept = 0;
 	int			i;
 	int			total = script->nstmts;
-	bool		first_is_begin = false;
-	bool		last_is_commit = false;
 
+	script->nnoops = 0;
+	script->noops = NULL;
 	for (i = 0; i < total; i++)
 	{
 		PgmStatement *st = &script->stmts[i];
 		PgmNoop    *noop;
+		bool		commit;
 
 		CHECK_FOR_INTERRUPTS();
 		if (!is_noop(st->parsetree))
@@ -287,43 +311,69 @@ set_aside_noops(PgmScript *script)
 		noop->start = st->start;
 		noop->end = st->end;
 		noop->keyword = noop_keyword(script->file->body + st->start, st->end - st->start);
-		if (i == 0)
-			first_is_begin = ((TransactionStmt *) st->parsetree)->kind != TRANS_STMT_COMMIT;
-		if (i == total - 1)
-			last_is_commit = ((TransactionStmt *) st->parsetree)->kind == TRANS_STMT_COMMIT;
+		commit = ((TransactionStmt *) st->parsetree)->kind == TRANS_STMT_COMMIT;
+		noop->file_first = first_piece && i == 0 && !commit;
+		noop->file_last = last_piece && i == total - 1 && commit;
 	}
 	script->nstmts = kept;
-	if (script->nnoops == 2 && first_is_begin && last_is_commit)
-	{
-		script->noops[0].quiet = true;
-		script->noops[1].quiet = true;
-	}
+	script->noops_seen += script->nnoops;
 }
 
+static void
+report_noop(PgmScript *script, PgmNoop *noop)
+{
+	PgmFile    *file = script->file;
+	int			line;
+	int			column;
+
+	pgm_script_position(file, noop->start, &line, &column);
+	ereport(NOTICE,
+			(errmsg("ignoring %s on line %d of migration file \"%s\"",
+					noop->keyword, line, file->filename),
+			 script->no_transaction ?
+			 errdetail("This file runs outside a transaction block, each statement in a transaction of its own.") :
+			 errdetail("Each migration runs as one transaction: its statements before and after this one commit together."),
+			 errcontext("migration file \"%s\", line %d, column %d: %s",
+						file->filename, line, column,
+						pnstrdup(file->body + noop->start, Min(noop->end - noop->start, 64)))));
+}
+
+/*
+ * One BEGIN first and one COMMIT last, with no other no-op, wrap the whole
+ * file: the same unit either way, so they are quiet.  The first BEGIN is
+ * held until that is known (a big file's last piece comes later).
+ */
 void
 pgm_script_report_noops(PgmScript *script)
 {
-	PgmFile    *file = script->file;
 	int			i;
 
 	for (i = 0; i < script->nnoops; i++)
 	{
 		PgmNoop    *noop = &script->noops[i];
-		int			line;
-		int			column;
 
-		if (noop->quiet)
+		if (noop->file_first)
+		{
+			script->held = *noop;
+			script->holding = true;
 			continue;
-		pgm_script_position(file, noop->start, &line, &column);
-		ereport(NOTICE,
-				(errmsg("ignoring %s on line %d of migration file \"%s\"",
-						noop->keyword, line, file->filename),
-				 script->no_transaction ?
-				 errdetail("This file runs outside a transaction block, each statement in a transaction of its own.") :
-				 errdetail("Each migration runs as one transaction: its statements before and after this one commit together."),
-				 errcontext("migration file \"%s\", line %d, column %d: %s",
-							file->filename, line, column,
-							pnstrdup(file->body + noop->start, Min(noop->end - noop->start, 64)))));
+		}
+		if (noop->file_last && script->holding && script->noops_seen == 2)
+		{
+			script->holding = false;
+			continue;
+		}
+		if (script->holding)
+		{
+			script->holding = false;
+			report_noop(script, &script->held);
+		}
+		report_noop(script, noop);
+	}
+	if (script->holding && script->next_start >= (int) script->file->len)
+	{
+		script->holding = false;
+		report_noop(script, &script->held);
 	}
 }
 
@@ -409,41 +459,117 @@ classify(PgmScript *script)
 	}
 }
 
-PgmScript *
-pgm_script_parse(PgmFile *file, const PgmFailHints *hints)
+/*
+ * Parses file->body[start, end) into script's statements (allocated in the
+ * current memory context), with their no-ops set aside.
+ */
+static void
+parse_piece(PgmScript *script, int start, int end, const PgmFailHints *hints)
 {
-	PgmScript  *script = palloc0(sizeof(PgmScript));
+	PgmFile    *file = script->file;
 	List	   *parsetrees;
 	ListCell   *lc;
-	PgmLineCursor lines;
 	int			n = 0;
 
-	Assert(file->body != NULL);
-	script->file = file;
-	parsetrees = parse_or_raise(file, hints);
+	parsetrees = parse_or_raise(file, start, &end, hints);
 	script->stmts = palloc0(sizeof(PgmStatement) * Max(list_length(parsetrees), 1));
 
 	/* statements come in file order: each line is counted on from the last */
-	pgm_line_cursor_init(&lines);
 	foreach(lc, parsetrees)
 	{
 		RawStmt    *raw = lfirst_node(RawStmt, lc);
-		size_t		loc = raw->stmt_location;
-		size_t		end = raw->stmt_len > 0 ? loc + raw->stmt_len : file->len;
+		size_t		loc = (size_t) start + raw->stmt_location;
+		size_t		stop = raw->stmt_len > 0 ? loc + raw->stmt_len : (size_t) end;
 		PgmStatement *st = &script->stmts[n++];
 
 		CHECK_FOR_INTERRUPTS();
-		st->start = (int) pgm_skip_blank(file->body, loc, end);
-		st->end = (int) pgm_trim_end(file->body, st->start, end);
-		seek_lines(&lines, file->body, st->start);
-		st->line = lines.line;
+		st->start = (int) pgm_skip_blank(file->body, loc, stop);
+		st->end = (int) pgm_trim_end(file->body, st->start, stop);
+		seek_lines(&script->lines, file->body, st->start);
+		st->line = script->lines.line;
 		st->parsetree = raw->stmt;
 		st->raw = raw;
 	}
 	script->nstmts = n;
-	set_aside_noops(script);
+	script->src_start = start;
+	script->next_start = end;
+	set_aside_noops(script, start == 0, end >= (int) file->len);
+}
+
+static PgmScript *
+script_new(PgmFile *file)
+{
+	PgmScript  *script = palloc0(sizeof(PgmScript));
+
+	Assert(file->body != NULL);
+	script->file = file;
+	pgm_line_cursor_init(&script->lines);
+	return script;
+}
+
+PgmScript *
+pgm_script_parse(PgmFile *file, const PgmFailHints *hints)
+{
+	PgmScript  *script = script_new(file);
+
+	parse_piece(script, 0, (int) file->len, hints);
 	classify(script);
 	return script;
+}
+
+PgmScript *
+pgm_script_parse_lazy(PgmFile *file, const PgmFailHints *hints)
+{
+	PgmScript  *script;
+	MemoryContext oldcontext;
+
+	if (file->len <= PGM_SCRIPT_WHOLE_MAX ||
+		pgm_directive_no_transaction(file->body, file->len) > 0)
+		return pgm_script_parse(file, hints);
+
+	script = script_new(file);
+	script->piececxt = AllocSetContextCreate(CurrentMemoryContext,
+											 "pg_migrate migration piece",
+											 ALLOCSET_DEFAULT_SIZES);
+	oldcontext = MemoryContextSwitchTo(script->piececxt);
+	parse_piece(script, 0,
+				(int) pgm_next_cut(file->body, file->len, 0, PGM_SCRIPT_PIECE), hints);
+	MemoryContextSwitchTo(oldcontext);
+	classify(script);
+
+	/* run statement by statement at top level: every statement is needed */
+	if (script->no_transaction)
+	{
+		MemoryContextDelete(script->piececxt);
+		pfree(script);
+		return pgm_script_parse(file, hints);
+	}
+	return script;
+}
+
+bool
+pgm_script_next_piece(PgmScript *script, const PgmFailHints *hints)
+{
+	PgmFile    *file = script->file;
+	MemoryContext oldcontext;
+	int			start = script->next_start;
+
+	if (start >= (int) file->len || script->piececxt == NULL)
+		return false;
+	MemoryContextReset(script->piececxt);
+	script->stmts = NULL;
+	script->nstmts = 0;
+	oldcontext = MemoryContextSwitchTo(script->piececxt);
+	parse_piece(script, start,
+				(int) pgm_next_cut(file->body, file->len, start, PGM_SCRIPT_PIECE), hints);
+	MemoryContextSwitchTo(oldcontext);
+	return true;
+}
+
+const char *
+pgm_script_source(const PgmScript *script)
+{
+	return script->file->body + script->src_start;
 }
 
 void
@@ -452,13 +578,17 @@ pgm_script_reparse(PgmScript *script)
 	static const PgmFailHints hints = {
 		.fix = "The migration file parsed before; it must not change while it is applied.",
 	};
-	PgmScript  *again = pgm_script_parse(script->file, &hints);
+	PgmScript  *again;
 
-	script->nstmts = again->nstmts;
-	script->stmts = again->stmts;
-	script->nnoops = again->nnoops;
-	script->noops = again->noops;
-	script->executed = false;
+	if (script->piececxt != NULL)
+	{
+		MemoryContextDelete(script->piececxt);
+		script->piececxt = NULL;
+		again = pgm_script_parse_lazy(script->file, &hints);
+	}
+	else
+		again = pgm_script_parse(script->file, &hints);
+	*script = *again;
 }
 
 char *

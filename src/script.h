@@ -34,8 +34,18 @@ typedef struct PgmNoop
 	int			start;			/* byte offset of the first token */
 	int			end;			/* byte offset past the last non-blank byte */
 	const char *keyword;		/* "BEGIN", "COMMIT", ... as written */
-	bool		quiet;			/* one BEGIN ... COMMIT around the whole file */
+	bool		file_first;		/* a BEGIN, the file's first statement */
+	bool		file_last;		/* a COMMIT, the file's last statement */
 } PgmNoop;
+
+/*
+ * Files up to PGM_SCRIPT_WHOLE_MAX bytes are parsed whole before anything
+ * runs.  Bigger ones are parsed a piece of about PGM_SCRIPT_PIECE bytes at
+ * a time as they run (pgm_script_parse_lazy): the parse trees of a whole
+ * file take about twelve times its size.
+ */
+#define PGM_SCRIPT_WHOLE_MAX	(4 * 1024 * 1024)
+#define PGM_SCRIPT_PIECE		(1024 * 1024)
 
 typedef struct PgmScript
 {
@@ -56,6 +66,21 @@ typedef struct PgmScript
 
 	/* its trees were analyzed, which changes them: parse again to rerun */
 	bool		executed;
+
+	/*
+	 * The piece of the file the statements come from: their parse trees'
+	 * locations count from src_start (0 when parsed whole); next_start is
+	 * where the next piece starts, file->len when there is none.
+	 */
+	int			src_start;
+	int			next_start;
+	MemoryContext piececxt;		/* the current piece's trees; NULL if whole */
+	PgmLineCursor lines;		/* statement lines, on from piece to piece */
+
+	/* no-ops seen so far; the file's first BEGIN is held until it is known */
+	int			noops_seen;
+	bool		holding;
+	PgmNoop		held;
 } PgmScript;
 
 /*
@@ -90,6 +115,26 @@ typedef struct PgmFailHints
  * are lint.c's.
  */
 extern PgmScript *pgm_script_parse(PgmFile *file, const PgmFailHints *hints);
+
+/*
+ * For running a file: parses it whole if it is small or must run outside a
+ * transaction block, else only its first piece; pgm_script_next_piece then
+ * moves on as it runs, freeing each piece's trees.  A syntax error in a
+ * later piece is raised when that piece is reached (the migration's
+ * transaction then rolls back, as for any failing statement), and
+ * statements of later pieces that cannot run in a transaction block fail
+ * when they run.
+ */
+extern PgmScript *pgm_script_parse_lazy(PgmFile *file, const PgmFailHints *hints);
+
+/*
+ * Replaces script's statements with the next piece's (after freeing the
+ * current ones); false if the file has no more.
+ */
+extern bool pgm_script_next_piece(PgmScript *script, const PgmFailHints *hints);
+
+/* The text the statements' parse trees refer to, NUL-terminated. */
+extern const char *pgm_script_source(const PgmScript *script);
 
 /*
  * Parses the file of a script that ran before again, so it can run again
