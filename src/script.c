@@ -10,7 +10,16 @@
  * messages point at the line where the statement really begins.
  *
  * Parsing every pending file before anything runs means a syntax error in
- * the tenth file fails the call before the first file executes.
+ * the tenth file fails the call before the first file executes.  Files over
+ * PGM_SCRIPT_WHOLE_MAX are the exception (pgm_script_parse_lazy): their
+ * parse trees would take about twelve times their size, so they are parsed
+ * a piece at a time as they run, each piece cut after a statement by
+ * pgm_next_cut (textpos.c) and its trees freed before the next is parsed.
+ * The parser checks each cut: a piece that does not parse is parsed again
+ * with the rest of the file, which either parses or raises the error.
+ *
+ * BEGIN, START TRANSACTION, COMMIT and END are set aside as no-ops
+ * (script->noops), reported by the paths that run the file.
  *
  * Cost: linear in the file.  Line numbers come from a cursor that moves
  * forward from one statement to the next (textpos.h), never from counting
