@@ -465,6 +465,7 @@ pgm_exec_migration(PgmScript *script, const PgmFailHints *hints)
 			pgm_exec_check_script(script, hints);
 			ctx->between = false;
 		}
+		ctx->between = false;
 		AtEOXact_GUC(false, guc_level);
 
 		INSTR_TIME_SET_CURRENT(elapsed);

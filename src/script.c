@@ -206,9 +206,10 @@ raise_parse_error(PgmFile *file, ErrorData *edata, const PgmFailHints *hints,
  * Parses file->body[start, end), end just past a semicolon or at the end of
  * the file: the byte at end is made a NUL while the parser reads.  Returns
  * the RawStmts; a syntax error is re-raised naming the file and line.  A
- * piece that does not parse may have been cut in the wrong place
- * (pgm_next_cut guesses): the rest of the file is then parsed whole, which
- * either parses (*end moves to the end of the file) or raises the error.
+ * piece with a syntax error in its last statement may have been cut in the
+ * wrong place (pgm_next_cut guesses): the rest of the file is then parsed
+ * whole, which either parses (*end moves to the end of the file) or raises
+ * the error.
  */
 static List *
 parse_or_raise(PgmFile *file, int start, int *end, const PgmFailHints *hints)
@@ -234,11 +235,26 @@ parse_or_raise(PgmFile *file, int start, int *end, const PgmFailHints *hints)
 
 	if (edata == NULL)
 		return parsetrees;
-	if (*end < (int) file->len)
+	if (*end < (int) file->len && edata->sqlerrcode == ERRCODE_SYNTAX_ERROR)
 	{
-		FreeErrorData(edata);
-		*end = (int) file->len;
-		return parse_or_raise(file, start, end, hints);
+		/* a cut can only break the piece's last statement */
+		size_t		last = (size_t) start;
+		size_t		at = (size_t) start;
+		size_t		error_at;
+
+		while ((at = pgm_next_cut(file->body, (size_t) *end, at, 0)) < (size_t) *end)
+		{
+			last = at;
+			CHECK_FOR_INTERRUPTS();
+		}
+		error_at = (size_t) start +
+			pgm_char_to_byte_offset(file->body + start, *end - start, edata->cursorpos);
+		if (edata->cursorpos <= 0 || error_at >= last)
+		{
+			FreeErrorData(edata);
+			*end = (int) file->len;
+			return parse_or_raise(file, start, end, hints);
+		}
 	}
 	raise_parse_error(file, edata, hints, start, *end);
 	pg_unreachable();

@@ -2,8 +2,8 @@
  *
  * fuzz_names.c
  *	  libFuzzer harness for the plain-C parsers: migration file names
- *	  (src/format_golang.c), text positions (src/textpos.c) and first-line
- *	  markers (src/directives.c).
+ *	  (src/format_golang.c), text positions and the cuts of big files into
+ *	  pieces (src/textpos.c) and first-line markers (src/directives.c).
  *
  * Every input is fed, byte for byte, to pgm_parse_name and to the textpos
  * functions (and the line cursor) with several start/end/offset choices (some fixed, some taken
