@@ -12,7 +12,8 @@
  *   3. build the plan and refuse drift (modified; missing and out of order
  *      unless asked to go on) or a dirty table (pgm_plan_check);
  *   4. parse every pending file: a syntax error anywhere stops the call
- *      before any SQL runs;
+ *      before any SQL runs (in a file over 4 MB, anywhere in its first
+ *      piece: see Memory);
  *   5. run each migration, collecting its history row;
  *   6. write the history rows (one INSERT) and bring the tool's table up to
  *      date by track.h's one rule.
