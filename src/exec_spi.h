@@ -18,9 +18,9 @@
  * Runs every statement of script from its parse tree, as SPI would (a big
  * file's pieces one after the other, pgm_script_next_piece), and returns
  * the migration's duration in milliseconds.  On error the error is
- * re-raised with its SQLSTATE, message, detail and hint kept, and the file, line, column and
- * statement added; the caller's transaction must then abort, and the caller
- * records nothing.
+ * re-raised with its SQLSTATE, message, detail and hint kept, and the
+ * file, line, column and statement added; the caller's transaction must
+ * then abort, and the caller records nothing.
  */
 extern double pgm_exec_migration(PgmScript *script, const PgmFailHints *hints);
 
