@@ -68,7 +68,7 @@ DROP DATABASE pgm_drift;
 CREATE DATABASE pgm_validate;
 \c pgm_validate
 CREATE EXTENSION pg_migrate;
-\! mkdir "$SCRATCH/many" && cd "$SCRATCH/many" && echo 'SELECT 1;' > 1_ok.up.sql && echo 'SELEC 1;' > 2_typo.up.sql && echo 'x' > 2_again.up.sql && echo 'x' > nonsense.up.sql && printf 'SELECT 1;\nCOMMIT;\n' > 3_commit.up.sql && printf -- '-- \377\n' > 4_binary.up.sql && printf 'SELECT 1;\n\\i x.sql\n' > 5_meta.up.sql && echo 'CREATE TABLE never (id int);' > 6_fine.up.sql && chmod 000 6_fine.up.sql
+\! mkdir "$SCRATCH/many" && cd "$SCRATCH/many" && echo 'SELECT 1;' > 1_ok.up.sql && echo 'SELEC 1;' > 2_typo.up.sql && echo 'x' > 2_again.up.sql && echo 'x' > nonsense.up.sql && printf 'SELECT 1;\nROLLBACK;\n' > 3_rollback.up.sql && printf -- '-- \377\n' > 4_binary.up.sql && printf 'SELECT 1;\n\\i x.sql\n' > 5_meta.up.sql && echo 'CREATE TABLE never (id int);' > 6_fine.up.sql && chmod 000 6_fine.up.sql
 SELECT file, version, severity, replace(problem, :'scratch', '<scratch>') AS problem
 FROM migrate_validate(:'scratch' || '/many') ORDER BY version NULLS FIRST, file;
 SELECT to_regclass('never') AS never, count(*) AS history_rows FROM pgmigrate.history;

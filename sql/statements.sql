@@ -1,6 +1,6 @@
--- What a migration file may contain: one BEGIN ... COMMIT around the whole
--- file is accepted; other transaction control, psql meta-commands and COPY
--- with the client are refused with the line, before anything runs.
+-- What a migration file may contain: BEGIN and COMMIT are no-ops
+-- (transaction_noops); other transaction control, psql meta-commands and
+-- COPY with the client are refused with the line, before anything runs.
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set fx :abs_srcdir '/test/fixtures'
 \set orig :DBNAME
@@ -8,10 +8,8 @@ CREATE DATABASE pgm_statements;
 \c pgm_statements
 CREATE EXTENSION pg_migrate;
 
-SELECT * FROM migrate_apply(:'fx' || '/stmt_commit');
 SELECT * FROM migrate_apply(:'fx' || '/stmt_rollback');
 SELECT * FROM migrate_apply(:'fx' || '/stmt_savepoint');
-SELECT * FROM migrate_apply(:'fx' || '/stmt_begin_only');
 -- BEGIN with options around the file: the options are what is refused
 SELECT * FROM migrate_apply(:'fx' || '/stmt_begin_options');
 SELECT * FROM migrate_apply(:'fx' || '/stmt_meta');

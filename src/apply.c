@@ -12,13 +12,18 @@
  *   3. build the plan and refuse drift (modified; missing and out of order
  *      unless asked to go on) or a dirty table (pgm_plan_check);
  *   4. parse every pending file: a syntax error anywhere stops the call
- *      before any SQL runs;
+ *      before any SQL runs (in a file over 4 MB, anywhere in its first
+ *      piece: see Memory);
  *   5. run each migration, collecting its history row;
  *   6. write the history rows (one INSERT) and bring the tool's table up to
  *      date by track.h's one rule.
  *
  * Memory: each pending migration's parse trees live in a context of their
- * own, deleted once it has run.
+ * own, deleted once it has run.  A file over PGM_SCRIPT_WHOLE_MAX (script.h)
+ * is parsed a piece at a time as it runs, each piece's trees freed before
+ * the next is parsed: its syntax errors past the first piece are found when
+ * reached (nothing is applied either way, the call being one transaction),
+ * and lint's rules see its first piece.
  *
  * IDENTIFICATION
  *	  src/apply.c
@@ -46,7 +51,11 @@ static const PgmFailHints parse_hints = {
 static const PgmFailHints run_hints = {
 	.fix = "Fix the migration file and call migrate_apply again; nothing from this call was applied.",
 	.out_of_locks = "migrate_apply holds a lock on every object its migrations touch until the call commits (max_locks_per_transaction = %d). "
-	"Apply the folder in steps with migrate_apply's target argument, or with migrate_apply_async(), whose background worker commits each migration on its own.",
+	"Apply the folder with CALL migrate_run(dir), which commits each migration on its own, or in steps with migrate_apply's target argument.",
+	.enum_added_before = "The value was added by an earlier migration of this migrate_apply call, in the same transaction, and a new enum value can be used only once that transaction has committed. "
+	"Apply the folder with CALL migrate_run(dir), which commits each migration on its own.",
+	.enum_added_here = "An earlier statement of this migration adds the value, and a new enum value can be used only once that transaction has committed. "
+	"Move the statements that use it to a later migration and apply the folder with CALL migrate_run(dir), which commits each migration on its own.",
 };
 
 /* migrate_apply runs inside the caller's transaction: it cannot run these. */
@@ -108,7 +117,7 @@ pgm_apply_folder(const char *dir, const PgmPlanOptions *opts,
 												   "pg_migrate migration",
 												   ALLOCSET_DEFAULT_SIZES);
 		oldcontext = MemoryContextSwitchTo(contexts[npending]);
-		scripts[npending] = pgm_script_parse(item->file, &parse_hints);
+		scripts[npending] = pgm_script_parse_lazy(item->file, &parse_hints);
 		pgm_lint_enforce(scripts[npending]);
 		pgm_lint_check(lint, scripts[npending]);
 		MemoryContextSwitchTo(oldcontext);

@@ -145,7 +145,7 @@ parse_pending(void *arg)
 {
 	ParseArgs  *a = (ParseArgs *) arg;
 
-	PgmScript  *script = pgm_script_parse(a->file, &a->rs->hints);
+	PgmScript  *script = pgm_script_parse_lazy(a->file, &a->rs->hints);
 
 	pgm_lint_enforce(script);
 	pgm_lint_check(a->rs->lint, script);

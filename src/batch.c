@@ -124,15 +124,18 @@ pgm_batch_classify(PgmScript *script)
 	int			line = pgm_directive_batch(file->body, file->len);
 	const char *problem;
 
-	int			i;
-
 	if (line == 0)
 		return;
-	for (i = 0; i < script->nstmts; i++)
-		if (IsA(script->stmts[i].parsetree, TransactionStmt))
-			refuse(script, script->stmts[i].line,
-				   psprintf("batch migration file \"%s\" holds transaction control", file->filename),
-				   "Each batch of a batch migration is a transaction of its own, or runs in the caller's transaction.");
+	/* BEGIN, COMMIT and END are set aside as no-ops (script.c) */
+	if (script->nnoops > 0)
+	{
+		int			column;
+
+		pgm_script_position(file, script->noops[0].start, &line, &column);
+		refuse(script, line,
+			   psprintf("batch migration file \"%s\" holds transaction control", file->filename),
+			   "Each batch of a batch migration is a transaction of its own, or runs in the caller's transaction.");
+	}
 	if (script->nstmts == 0)
 		refuse(script, line,
 			   psprintf("batch migration file \"%s\" holds no statement", file->filename),

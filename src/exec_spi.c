@@ -12,10 +12,28 @@
  * more than 64 migrations would overflow the backend's cache of
  * subtransaction ids and slow every other session's snapshots.
  *
- * Statements run one SPI_execute each (non-top-level, like a function
- * body), so the failing statement is known and error positions inside it
- * map back to the file.  The whole call stays one transaction: the caller
- * sees all of it or none of it.
+ * Each statement runs as SPI_execute would run it (non-top-level, like a
+ * function body), but from the parse tree script.c already has: no second
+ * parse.  The steps are _SPI_execute_plan's for a one-shot plan in the
+ * default, read-write, atomic case: analyze and rewrite under the caller's
+ * snapshot; plan; if the statement needs a snapshot, a new one for it
+ * (GetTransactionSnapshot) with the command counter advanced before each
+ * query the rewriter made; the executor (ExecutorStart ... ExecutorEnd,
+ * which fire AFTER triggers at the end of the query) or ProcessUtility in
+ * PROCESS_UTILITY_QUERY context; the command counter advanced after the
+ * statement so the next one sees its effects.  Output goes nowhere
+ * (DestNone): a migration's SELECT keeps no rows.  The query text is the
+ * text the parse tree's locations refer to (the whole file), as in
+ * exec_simple_query, so an error's position maps straight to the file.
+ * Analysis scribbles on parse trees (plancache.c copies them for this
+ * reason): a script that runs a second time (the worker retrying after a
+ * lock timeout) is parsed again first.
+ *
+ * An error-context callback names the file, line and statement for what
+ * is reported while a statement runs (a NOTICE from DROP ... IF EXISTS
+ * says where it comes from); an ERROR's context is rebuilt once it is
+ * caught, with the position inside the statement.  The whole call stays
+ * one transaction: the caller sees all of it or none of it.
  *
  * Statements PostgreSQL refuses inside a transaction block say, through
  * SPI, that they "cannot be executed from a function": not true of a
@@ -33,50 +51,125 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "exec_spi.h"
 #include "lib/stringinfo.h"
+#include "lint_refusals.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "parser/analyze.h"
 #include "portability/instr_time.h"
 #include "storage/lock.h"
+#include "tcop/dest.h"
+#include "tcop/pquery.h"
+#include "tcop/tcopprot.h"
 #include "tcop/utility.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 
 /* PreventInTransactionBlock's refusal when not at top level (xact.c) */
 #define FROM_FUNCTION_MSGID "%s cannot be executed from a function"
 #define FROM_FUNCTION_SUFFIX " cannot be executed from a function"
 
+/* What is reported while statement stmt of script runs. */
+typedef struct StatementContext
+{
+	PgmScript  *script;
+	int			stmt;			/* -1: none running */
+	bool		between;		/* parsing and checking a big file's next piece */
+} StatementContext;
+
+/* The context line naming where statement stmt of script starts. */
+static char *
+statement_line(PgmScript *script, int stmt)
+{
+	int			line;
+	int			column;
+
+	pgm_script_position(script->file, script->stmts[stmt].start, &line, &column);
+	return psprintf("migration file \"%s\", line %d, column %d: %s",
+					script->file->filename, line, column,
+					pgm_statement_excerpt(script, stmt));
+}
+
+static void
+statement_context_callback(void *arg)
+{
+	StatementContext *ctx = (StatementContext *) arg;
+
+	if (ctx->stmt < 0)
+		return;
+	/* nothing here may raise an error of its own */
+	HOLD_INTERRUPTS();
+	errcontext("%s", statement_line(ctx->script, ctx->stmt));
+	RESUME_INTERRUPTS();
+}
+
 /*
- * SPI adds 'SQL statement "<text>"' as the outermost context line; we name
- * the statement ourselves, with its file and line, so drop that line.
+ * The context of a caught error without the callback's line (the error's
+ * context is rebuilt with the position inside the statement); NULL if
+ * nothing is left.
  */
 static char *
-strip_spi_context(const char *context, const char *sql)
+remove_context_line(const char *context, const char *line)
 {
-	char	   *suffix;
-	size_t		clen;
-	size_t		slen;
+	size_t		llen = strlen(line);
+	const char *p = context;
 
 	if (context == NULL)
 		return NULL;
-	suffix = psprintf("SQL statement \"%s\"", sql);
-	clen = strlen(context);
-	slen = strlen(suffix);
-	if (clen >= slen && strcmp(context + clen - slen, suffix) == 0)
+	while ((p = strstr(p, line)) != NULL)
 	{
-		clen -= slen;
-		while (clen > 0 && context[clen - 1] == '\n')
-			clen--;
-		return clen > 0 ? pnstrdup(context, clen) : NULL;
+		bool		at_start = p == context || p[-1] == '\n';
+		bool		at_end = p[llen] == '\0' || p[llen] == '\n';
+
+		if (at_start && at_end)
+		{
+			StringInfoData buf;
+			size_t		before = p - context;
+
+			initStringInfo(&buf);
+			/* drop the newline on one side of it */
+			if (before > 0)
+				appendBinaryStringInfo(&buf, context, before - 1);
+			if (p[llen] == '\n')
+				appendStringInfoString(&buf, before > 0 ? p + llen : p + llen + 1);
+			return buf.len > 0 ? buf.data : NULL;
+		}
+		p += llen;
 	}
 	return pstrdup(context);
 }
 
-static const char *
-migration_hint(ErrorData *edata, const PgmFailHints *hints)
+/* Does a statement of script before stmt add an enum value? */
+static bool
+adds_enum_value_before(PgmScript *script, int stmt)
 {
+	int			i;
+
+	for (i = 0; i < stmt && i < script->nstmts; i++)
+	{
+		Node	   *tree = script->stmts[i].parsetree;
+
+		if (IsA(tree, AlterEnumStmt) && ((AlterEnumStmt *) tree)->oldVal == NULL)
+			return true;
+	}
+	return false;
+}
+
+static const char *
+migration_hint(PgmScript *script, int stmt, ErrorData *edata, const PgmFailHints *hints)
+{
+	if (edata->sqlerrcode == ERRCODE_UNSAFE_NEW_ENUM_VALUE_USAGE && stmt >= 0)
+	{
+		if (adds_enum_value_before(script, stmt))
+			return hints->enum_added_here ? hints->enum_added_here :
+				_("An earlier statement of this migration adds the value, and a new enum value can be used only once that transaction has committed. Move the statements that use it to a later migration.");
+		if (hints->enum_added_before != NULL)
+			return hints->enum_added_before;
+	}
 	if (edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY && edata->hint != NULL &&
 		strstr(edata->hint, "max_locks_per_transaction") != NULL &&
 		hints->out_of_locks != NULL)
@@ -156,6 +249,7 @@ pgm_exec_check_script(PgmScript *script, const PgmFailHints *hints)
 		if (IsA(tree, DiscardStmt) && ((DiscardStmt *) tree)->target == DISCARD_ALL)
 			refuse_discard_all(script, i, hints);
 	}
+	pgm_script_report_noops(script);
 }
 
 void
@@ -171,25 +265,32 @@ pgm_decorate_error(PgmScript *script, int stmt, ErrorData *edata, bool positions
 	{
 		PgmStatement *st = &script->stmts[stmt];
 		int			offset = st->start;
-		int			len = st->end - st->start;
-		char	   *sql = pgm_statement_text(script, stmt);
 		int			line;
 		int			column;
 
 		if (positions_in_file)
 		{
-			/* the statement ran with the whole file as its query text */
+			/* the statement ran with its piece of the file as query text */
 			if (edata->cursorpos > 0)
-				offset = pgm_char_to_byte_offset(file->body, (int) file->len, edata->cursorpos);
+				offset = script->src_start +
+					pgm_char_to_byte_offset(pgm_script_source(script),
+											(int) file->len - script->src_start,
+											edata->cursorpos);
 		}
-		/* a position inside our statement (not inside a function it called) */
-		else if (edata->internalpos > 0 && edata->internalquery != NULL &&
-				 strcmp(edata->internalquery, sql) == 0)
-			offset += pgm_char_to_byte_offset(sql, len, edata->internalpos);
-		else if (edata->cursorpos > 0 && edata->internalquery == NULL)
-			offset += pgm_char_to_byte_offset(sql, len, edata->cursorpos);
+		else
+		{
+			/* it ran with its own text (lint's traced run) */
+			char	   *sql = pgm_statement_text(script, stmt);
+			int			len = st->end - st->start;
+
+			if (edata->internalpos > 0 && edata->internalquery != NULL &&
+				strcmp(edata->internalquery, sql) == 0)
+				offset += pgm_char_to_byte_offset(sql, len, edata->internalpos);
+			else if (edata->cursorpos > 0 && edata->internalquery == NULL)
+				offset += pgm_char_to_byte_offset(sql, len, edata->cursorpos);
+		}
+		inner_context = remove_context_line(edata->context, statement_line(script, stmt));
 		pgm_script_position(file, offset, &line, &column);
-		inner_context = strip_spi_context(edata->context, sql);
 
 		if (inner_context != NULL)
 			appendStringInfo(&context, "%s\n", inner_context);
@@ -208,22 +309,129 @@ pgm_decorate_error(PgmScript *script, int stmt, ErrorData *edata, bool positions
 	 * location in the file goes to the context, like PL/pgSQL's line.
 	 * Positions referred to text the client never saw, so they are dropped.
 	 */
-	edata->hint = pstrdup(migration_hint(edata, hints));
+	edata->hint = pstrdup(migration_hint(script, stmt, edata, hints));
 	edata->context = context.data;
 	edata->cursorpos = 0;
 	edata->internalpos = 0;
 	edata->internalquery = NULL;
 }
 
+/*
+ * Refuses what SPI refuses (_SPI_execute_plan): transaction control and COPY
+ * with the client.  script.c and lint_refusals.c refuse both before
+ * anything runs; this is the executor's own guard.
+ */
+static void
+refuse_unsupported(PlannedStmt *stmt)
+{
+	Node	   *u = stmt->utilityStmt;
+
+	if (u == NULL)
+		return;
+	if (IsA(u, TransactionStmt) ||
+		(IsA(u, CopyStmt) && ((CopyStmt *) u)->filename == NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s is not allowed in a migration", CreateCommandName(u))));
+}
+
+/*
+ * Runs one parsed statement as SPI_execute runs a one-shot plan in the
+ * default read-write case (spi.c, _SPI_execute_plan and _SPI_pquery).
+ * Everything it allocates goes to cxt, which the caller resets.
+ */
+static void
+exec_statement(RawStmt *raw, const char *src, MemoryContext cxt)
+{
+	MemoryContext oldcontext = MemoryContextSwitchTo(cxt);
+	List	   *querytrees;
+	List	   *plantrees;
+	ListCell   *lc;
+	bool		pushed_snapshot = false;
+
+	querytrees = pg_analyze_and_rewrite_fixedparams(raw, src, NULL, 0, NULL);
+	plantrees = pg_plan_queries(querytrees, src, CURSOR_OPT_PARALLEL_OK, NULL);
+
+	if (list_length(plantrees) > 1 ||
+		(list_length(plantrees) == 1 &&
+		 PlannedStmtRequiresSnapshot(linitial_node(PlannedStmt, plantrees))))
+	{
+		EnsurePortalSnapshotExists();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pushed_snapshot = true;
+	}
+
+	foreach(lc, plantrees)
+	{
+		PlannedStmt *stmt = lfirst_node(PlannedStmt, lc);
+		DestReceiver *dest = CreateDestReceiver(DestNone);
+
+		refuse_unsupported(stmt);
+		if (pushed_snapshot)
+		{
+			CommandCounterIncrement();
+			UpdateActiveSnapshotCommandId();
+		}
+
+		if (stmt->utilityStmt == NULL)
+		{
+			QueryDesc  *qdesc;
+
+			qdesc = CreateQueryDesc(stmt, src,
+									ActiveSnapshotSet() ? GetActiveSnapshot() : InvalidSnapshot,
+									InvalidSnapshot, dest, NULL, NULL, 0);
+			/* AFTER triggers fire at the end of the query (ExecutorFinish) */
+			ExecutorStart(qdesc, 0);
+			ExecutorRun(qdesc, ForwardScanDirection, 0, true);
+			ExecutorFinish(qdesc);
+			ExecutorEnd(qdesc);
+			FreeQueryDesc(qdesc);
+		}
+		else
+		{
+			QueryCompletion qc;
+
+			InitializeQueryCompletion(&qc);
+			/* the tree stays the script's: utility commands copy what they change */
+			ProcessUtility(stmt, src, true, PROCESS_UTILITY_QUERY,
+						   NULL, NULL, dest, &qc);
+		}
+	}
+
+	/* after an error, the transaction's abort pops it (as in spi.c) */
+	if (pushed_snapshot)
+		PopActiveSnapshot();
+
+	/* the next statement sees this one's effects */
+	CommandCounterIncrement();
+	MemoryContextSwitchTo(oldcontext);
+}
+
 double
 pgm_exec_migration(PgmScript *script, const PgmFailHints *hints)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
-	volatile int current = -1;
+	MemoryContext stmtcxt;
+	StatementContext *ctx = palloc(sizeof(StatementContext));
+	ErrorContextCallback callback;
 	volatile double duration_ms = 0;
 	instr_time	start;
 
+	/* analysis changed the trees of a run before: parse them again */
+	if (script->executed)
+		pgm_script_reparse(script);
 	pgm_exec_check_script(script, hints);
+
+	stmtcxt = AllocSetContextCreate(CurrentMemoryContext, "pg_migrate statement",
+									ALLOCSET_DEFAULT_SIZES);
+	ctx->script = script;
+	ctx->stmt = -1;
+	ctx->between = false;
+	callback.callback = statement_context_callback;
+	callback.arg = ctx;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
+	script->executed = true;
 
 	INSTR_TIME_SET_CURRENT(start);
 	PG_TRY();
@@ -238,23 +446,26 @@ pgm_exec_migration(PgmScript *script, const PgmFailHints *hints)
 		 */
 		int			guc_level = NewGUCNestLevel();
 
-		for (i = 0; i < script->nstmts; i++)
+		for (;;)
 		{
-			char	   *sql = pgm_statement_text(script, i);
-			int			rc;
+			for (i = 0; i < script->nstmts; i++)
+			{
+				ctx->stmt = i;
+				CHECK_FOR_INTERRUPTS();
+				exec_statement(script->stmts[i].raw, pgm_script_source(script), stmtcxt);
+				MemoryContextReset(stmtcxt);
+			}
 
-			current = i;
-			CHECK_FOR_INTERRUPTS();
-			rc = SPI_execute(sql, false, 0);
-			if (rc < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("statement cannot run inside a migration: %s",
-								SPI_result_code_string(rc))));
-			SPI_freetuptable(SPI_tuptable);
-			pfree(sql);
+			/* a big file's next piece: parsed now, checked like the first */
+			ctx->stmt = -1;
+			ctx->between = true;
+			if (!pgm_script_next_piece(script, hints))
+				break;
+			pgm_lint_enforce(script);
+			pgm_exec_check_script(script, hints);
+			ctx->between = false;
 		}
-		current = -1;
+		ctx->between = false;
 		AtEOXact_GUC(false, guc_level);
 
 		INSTR_TIME_SET_CURRENT(elapsed);
@@ -270,15 +481,23 @@ pgm_exec_migration(PgmScript *script, const PgmFailHints *hints)
 		 * whoever catches the re-thrown error, so no subtransaction is
 		 * needed to clean up here, only the message to enrich.
 		 */
+		int			current = ctx->stmt;
+
+		error_context_stack = callback.previous;
 		MemoryContextSwitchTo(oldcontext);
+		/* the next piece's syntax error or refusal names its line already */
+		if (ctx->between)
+			PG_RE_THROW();
 		edata = CopyErrorData();
 		FlushErrorState();
 		reword_not_toplevel(script, current, edata);
-		pgm_decorate_error(script, current, edata, false, hints);
+		pgm_decorate_error(script, current, edata, true, hints);
 		ThrowErrorData(edata);
 		pg_unreachable();
 	}
 	PG_END_TRY();
 
+	error_context_stack = callback.previous;
+	MemoryContextDelete(stmtcxt);
 	return duration_ms;
 }

@@ -2,9 +2,12 @@
  *
  * lint_refusals.c
  *	  What a statement can never do in a migration, whatever
- *	  pg_migrate.lint says: transaction control (each migration runs as one
- *	  unit, so a COMMIT inside would break all-or-nothing) and COPY from or
- *	  to the client (there is no client).
+ *	  pg_migrate.lint says: transaction control that would change what the
+ *	  file does (ROLLBACK, SAVEPOINT, PREPARE TRANSACTION, COMMIT AND CHAIN,
+ *	  BEGIN with options: each migration runs as one unit, in a transaction
+ *	  already begun) and COPY from or to the client (there is no client).
+ *	  Plain BEGIN, START TRANSACTION, COMMIT and END never get here: they
+ *	  are no-ops (script.c).
  *
  * IDENTIFICATION
  *	  src/lint_refusals.c
@@ -25,9 +28,9 @@ transaction_keyword(TransactionStmt *stmt)
 		case TRANS_STMT_START:
 			return "BEGIN";
 		case TRANS_STMT_COMMIT:
-			return "COMMIT";
+			return stmt->chain ? "COMMIT AND CHAIN" : "COMMIT";
 		case TRANS_STMT_ROLLBACK:
-			return "ROLLBACK";
+			return stmt->chain ? "ROLLBACK AND CHAIN" : "ROLLBACK";
 		case TRANS_STMT_SAVEPOINT:
 			return "SAVEPOINT";
 		case TRANS_STMT_RELEASE:
@@ -74,13 +77,13 @@ check_statement(List **findings, PgmScript *script, int i)
 				ERRCODE_INVALID_TRANSACTION_TERMINATION,
 				psprintf(_("BEGIN with transaction options is not allowed in migration file \"%s\""),
 						 filename),
-				_("Each migration runs in a transaction pg_migrate opens, at the caller's isolation level (READ COMMITTED in background workers); remove the options, or the BEGIN and COMMIT around the file."));
+				_("Each migration runs in a transaction already begun, at the caller's isolation level (READ COMMITTED in background workers), which a BEGIN inside the file cannot change. Remove the options; a plain BEGIN or COMMIT is ignored."));
 	else if (IsA(tree, TransactionStmt))
 		finding(findings, script, i, PGM_RULE_TRANSACTION_CONTROL,
 				ERRCODE_INVALID_TRANSACTION_TERMINATION,
 				psprintf(_("%s is not allowed in migration file \"%s\""),
 						 transaction_keyword((TransactionStmt *) tree), filename),
-				_("Each migration runs in its own transaction. Remove transaction control statements, or wrap the whole file in a single BEGIN; ... COMMIT; pair."));
+				_("Each migration runs as one transaction, all or nothing; this statement would change what the file does. Remove it; a plain BEGIN, COMMIT or END is ignored."));
 	else if (IsA(tree, CopyStmt) &&
 			 ((CopyStmt *) tree)->filename == NULL &&
 			 !((CopyStmt *) tree)->is_program)

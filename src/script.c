@@ -10,7 +10,16 @@
  * messages point at the line where the statement really begins.
  *
  * Parsing every pending file before anything runs means a syntax error in
- * the tenth file fails the call before the first file executes.
+ * the tenth file fails the call before the first file executes.  Files over
+ * PGM_SCRIPT_WHOLE_MAX are the exception (pgm_script_parse_lazy): their
+ * parse trees would take about twelve times their size, so they are parsed
+ * a piece at a time as they run, each piece cut after a statement by
+ * pgm_next_cut (textpos.c) and its trees freed before the next is parsed.
+ * The parser checks each cut: a piece that does not parse is parsed again
+ * with the rest of the file, which either parses or raises the error.
+ *
+ * BEGIN, START TRANSACTION, COMMIT and END are set aside as no-ops
+ * (script->noops), reported by the paths that run the file.
  *
  * Cost: linear in the file.  Line numbers come from a cursor that moves
  * forward from one statement to the next (textpos.h), never from counting
@@ -150,17 +159,21 @@ find_copy_from_stdin(const char *body, int error_offset)
 	return -1;
 }
 
-/* Re-raises a parser error with the file, line and column added. */
+/*
+ * Re-raises a parser error with the file, line and column added; the text
+ * parsed was file->body[start, end).
+ */
 static void
-raise_parse_error(PgmFile *file, ErrorData *edata, const PgmFailHints *hints)
+raise_parse_error(PgmFile *file, ErrorData *edata, const PgmFailHints *hints,
+				  int start, int end)
 {
-	int			offset = 0;
+	int			offset = start;
 	int			line;
 	int			column;
 	int			copy_offset;
 
 	if (edata->cursorpos > 0)
-		offset = pgm_char_to_byte_offset(file->body, (int) file->len, edata->cursorpos);
+		offset += pgm_char_to_byte_offset(file->body + start, end - start, edata->cursorpos);
 	pgm_script_position(file, offset, &line, &column);
 
 	copy_offset = find_copy_from_stdin(file->body, offset);
@@ -190,55 +203,203 @@ raise_parse_error(PgmFile *file, ErrorData *edata, const PgmFailHints *hints)
 	pg_unreachable();
 }
 
+/*
+ * Parses file->body[start, end), end just past a semicolon or at the end of
+ * the file: the byte at end is made a NUL while the parser reads.  Returns
+ * the RawStmts; a syntax error is re-raised naming the file and line.  A
+ * piece with a syntax error in its last statement may have been cut in the
+ * wrong place (pgm_next_cut guesses): the rest of the file is then parsed
+ * whole, which either parses (*end moves to the end of the file) or raises
+ * the error.
+ */
 static List *
-parse_or_raise(PgmFile *file, const PgmFailHints *hints)
+parse_or_raise(PgmFile *file, int start, int *end, const PgmFailHints *hints)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	List	   *volatile parsetrees = NIL;
+	ErrorData  *volatile edata = NULL;
+	char		saved = file->body[*end];
 
+	file->body[*end] = '\0';
 	PG_TRY();
 	{
-		parsetrees = pgm_raw_parser(file->body);
+		parsetrees = pgm_raw_parser(file->body + start);
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
 		MemoryContextSwitchTo(oldcontext);
 		edata = CopyErrorData();
 		FlushErrorState();
-		raise_parse_error(file, edata, hints);
 	}
 	PG_END_TRY();
-	return parsetrees;
-}
+	file->body[*end] = saved;
 
-static bool
-is_trans_kind(Node *n, TransactionStmtKind a, TransactionStmtKind b)
-{
-	return IsA(n, TransactionStmt) &&
-		(((TransactionStmt *) n)->kind == a || ((TransactionStmt *) n)->kind == b);
+	if (edata == NULL)
+		return parsetrees;
+	if (*end < (int) file->len && edata->sqlerrcode == ERRCODE_SYNTAX_ERROR)
+	{
+		/* a cut can only break the piece's last statement */
+		size_t		last = (size_t) start;
+		size_t		at = (size_t) start;
+		size_t		error_at;
+
+		while ((at = pgm_next_cut(file->body, (size_t) *end, at, 0)) < (size_t) *end)
+		{
+			last = at;
+			CHECK_FOR_INTERRUPTS();
+		}
+		error_at = (size_t) start +
+			pgm_char_to_byte_offset(file->body + start, *end - start, edata->cursorpos);
+		if (edata->cursorpos <= 0 || error_at >= last)
+		{
+			FreeErrorData(edata);
+			*end = (int) file->len;
+			return parse_or_raise(file, start, end, hints);
+		}
+	}
+	raise_parse_error(file, edata, hints, start, *end);
+	pg_unreachable();
+	return NIL;
 }
 
 /*
- * golang-migrate users often wrap a file in BEGIN; ... COMMIT;.  That file
- * already runs as one unit here, so the pair is dropped; any other
- * transaction control is a lint error (lint.c).
+ * BEGIN, START TRANSACTION, COMMIT and END are no-ops in a migration file:
+ * the file already runs as one unit (or, outside a transaction block, one
+ * statement at a time), and golang-migrate, which sends a file as one
+ * simple query, gives the same end state when it succeeds.  With options
+ * (an isolation level, READ ONLY, AND CHAIN) they would ask for something
+ * this transaction cannot give; those stay refusals (lint_refusals.c), like
+ * ROLLBACK and SAVEPOINT, which would change what the file does.
+ */
+static bool
+is_noop(Node *n)
+{
+	TransactionStmt *t;
+
+	if (!IsA(n, TransactionStmt))
+		return false;
+	t = (TransactionStmt *) n;
+	switch (t->kind)
+	{
+		case TRANS_STMT_BEGIN:
+		case TRANS_STMT_START:
+			return t->options == NIL;
+		case TRANS_STMT_COMMIT:
+			return !t->chain;
+		default:
+			return false;
+	}
+}
+
+/* The statement's keyword as written: BEGIN, START TRANSACTION, COMMIT, END. */
+static const char *
+noop_keyword(const char *s, int len)
+{
+	if (len >= 5 && pg_strncasecmp(s, "start", 5) == 0)
+		return "START TRANSACTION";
+	if (len >= 3 && pg_strncasecmp(s, "end", 3) == 0)
+		return "END";
+	if (len >= 6 && pg_strncasecmp(s, "commit", 6) == 0)
+		return "COMMIT";
+	return "BEGIN";
+}
+
+/*
+ * Moves the no-ops out of the statements of the current piece into
+ * script->noops.  first_piece, last_piece: the piece starts, ends the file.
  */
 static void
-strip_wrapping_transaction(PgmScript *script)
+set_aside_noops(PgmScript *script, bool first_piece, bool last_piece)
 {
-	int			first = 0;
-	int			last = script->nstmts - 1;
+	int			kept = 0;
+	int			i;
+	int			total = script->nstmts;
 
-	if (script->nstmts >= 2 &&
-		is_trans_kind(script->stmts[first].parsetree, TRANS_STMT_BEGIN, TRANS_STMT_START) &&
-		((TransactionStmt *) script->stmts[first].parsetree)->options == NIL &&
-		is_trans_kind(script->stmts[last].parsetree, TRANS_STMT_COMMIT, TRANS_STMT_COMMIT) &&
-		!((TransactionStmt *) script->stmts[last].parsetree)->chain)
+	script->nnoops = 0;
+	script->noops = NULL;
+	for (i = 0; i < total; i++)
 	{
-		script->stmts++;
-		script->nstmts -= 2;
+		PgmStatement *st = &script->stmts[i];
+		PgmNoop    *noop;
+		bool		commit;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!is_noop(st->parsetree))
+		{
+			if (kept != i)
+				script->stmts[kept] = *st;
+			kept++;
+			continue;
+		}
+		if (script->noops == NULL)
+			script->noops = palloc0(sizeof(PgmNoop) * (total - i));
+		noop = &script->noops[script->nnoops++];
+		noop->start = st->start;
+		noop->end = st->end;
+		noop->keyword = noop_keyword(script->file->body + st->start, st->end - st->start);
+		commit = ((TransactionStmt *) st->parsetree)->kind == TRANS_STMT_COMMIT;
+		noop->file_first = first_piece && i == 0 && !commit;
+		noop->file_last = last_piece && i == total - 1 && commit;
+	}
+	script->nstmts = kept;
+	script->noops_seen += script->nnoops;
+}
+
+static void
+report_noop(PgmScript *script, PgmNoop *noop)
+{
+	PgmFile    *file = script->file;
+	int			line;
+	int			column;
+
+	pgm_script_position(file, noop->start, &line, &column);
+	ereport(NOTICE,
+			(errmsg("ignoring %s on line %d of migration file \"%s\"",
+					noop->keyword, line, file->filename),
+			 script->no_transaction ?
+			 errdetail("This file runs outside a transaction block, each statement in a transaction of its own.") :
+			 errdetail("Each migration runs as one transaction: its statements before and after this one commit together."),
+			 errcontext("migration file \"%s\", line %d, column %d: %s",
+						file->filename, line, column,
+						pnstrdup(file->body + noop->start, Min(noop->end - noop->start, 64)))));
+}
+
+/*
+ * One BEGIN first and one COMMIT last, with no other no-op, wrap the whole
+ * file: the same unit either way, so they are quiet.  The first BEGIN is
+ * held until that is known (a big file's last piece comes later).
+ */
+void
+pgm_script_report_noops(PgmScript *script)
+{
+	int			i;
+
+	for (i = 0; i < script->nnoops; i++)
+	{
+		PgmNoop    *noop = &script->noops[i];
+
+		if (noop->file_first)
+		{
+			script->held = *noop;
+			script->holding = true;
+			continue;
+		}
+		if (noop->file_last && script->holding && script->noops_seen == 2)
+		{
+			script->holding = false;
+			continue;
+		}
+		if (script->holding)
+		{
+			script->holding = false;
+			report_noop(script, &script->held);
+		}
+		report_noop(script, noop);
+	}
+	if (script->holding && script->next_start >= (int) script->file->len)
+	{
+		script->holding = false;
+		report_noop(script, &script->held);
 	}
 }
 
@@ -300,6 +461,8 @@ classify(PgmScript *script)
 	int			line = pgm_file_no_transaction(script->file);
 	int			i;
 
+	pgm_batch_classify(script);
+
 	if (line > 0)
 	{
 		script->no_transaction = true;
@@ -324,43 +487,137 @@ classify(PgmScript *script)
 	}
 }
 
-PgmScript *
-pgm_script_parse(PgmFile *file, const PgmFailHints *hints)
+/*
+ * Parses file->body[start, end) into script's statements (allocated in the
+ * current memory context), with their no-ops set aside.
+ */
+static void
+parse_piece(PgmScript *script, int start, int end, const PgmFailHints *hints)
 {
-	PgmScript  *script = palloc0(sizeof(PgmScript));
+	PgmFile    *file = script->file;
 	List	   *parsetrees;
 	ListCell   *lc;
-	PgmLineCursor lines;
 	int			n = 0;
 
-	Assert(file->body != NULL);
-	script->file = file;
-	parsetrees = parse_or_raise(file, hints);
+	parsetrees = parse_or_raise(file, start, &end, hints);
 	script->stmts = palloc0(sizeof(PgmStatement) * Max(list_length(parsetrees), 1));
 
 	/* statements come in file order: each line is counted on from the last */
-	pgm_line_cursor_init(&lines);
 	foreach(lc, parsetrees)
 	{
 		RawStmt    *raw = lfirst_node(RawStmt, lc);
-		size_t		loc = raw->stmt_location;
-		size_t		end = raw->stmt_len > 0 ? loc + raw->stmt_len : file->len;
+		size_t		loc = (size_t) start + raw->stmt_location;
+		size_t		stop = raw->stmt_len > 0 ? loc + raw->stmt_len : (size_t) end;
 		PgmStatement *st = &script->stmts[n++];
 
 		CHECK_FOR_INTERRUPTS();
-		st->start = (int) pgm_skip_blank(file->body, loc, end);
-		st->end = (int) pgm_trim_end(file->body, st->start, end);
-		seek_lines(&lines, file->body, st->start);
-		st->line = lines.line;
+		st->start = (int) pgm_skip_blank(file->body, loc, stop);
+		st->end = (int) pgm_trim_end(file->body, st->start, stop);
+		seek_lines(&script->lines, file->body, st->start);
+		st->line = script->lines.line;
 		st->parsetree = raw->stmt;
 		st->raw = raw;
 	}
 	script->nstmts = n;
-	/* before BEGIN ... COMMIT is stripped: a batch file may hold none */
-	pgm_batch_classify(script);
-	strip_wrapping_transaction(script);
+	script->src_start = start;
+	script->next_start = end;
+	set_aside_noops(script, start == 0, end >= (int) file->len);
+}
+
+static PgmScript *
+script_new(PgmFile *file)
+{
+	PgmScript  *script = palloc0(sizeof(PgmScript));
+
+	Assert(file->body != NULL);
+	script->file = file;
+	pgm_line_cursor_init(&script->lines);
+	return script;
+}
+
+PgmScript *
+pgm_script_parse(PgmFile *file, const PgmFailHints *hints)
+{
+	PgmScript  *script = script_new(file);
+
+	parse_piece(script, 0, (int) file->len, hints);
 	classify(script);
 	return script;
+}
+
+PgmScript *
+pgm_script_parse_lazy(PgmFile *file, const PgmFailHints *hints)
+{
+	PgmScript  *script;
+	MemoryContext oldcontext;
+
+	if (file->len <= PGM_SCRIPT_WHOLE_MAX ||
+		pgm_file_no_transaction(file) > 0 ||
+		pgm_directive_batch(file->body, file->len) > 0)
+		return pgm_script_parse(file, hints);
+
+	script = script_new(file);
+	script->piececxt = AllocSetContextCreate(CurrentMemoryContext,
+											 "pg_migrate migration piece",
+											 ALLOCSET_DEFAULT_SIZES);
+	oldcontext = MemoryContextSwitchTo(script->piececxt);
+	parse_piece(script, 0,
+				(int) pgm_next_cut(file->body, file->len, 0, PGM_SCRIPT_PIECE), hints);
+	MemoryContextSwitchTo(oldcontext);
+	classify(script);
+
+	/* run statement by statement at top level: every statement is needed */
+	if (script->no_transaction)
+	{
+		MemoryContextDelete(script->piececxt);
+		pfree(script);
+		return pgm_script_parse(file, hints);
+	}
+	return script;
+}
+
+bool
+pgm_script_next_piece(PgmScript *script, const PgmFailHints *hints)
+{
+	PgmFile    *file = script->file;
+	MemoryContext oldcontext;
+	int			start = script->next_start;
+
+	if (start >= (int) file->len || script->piececxt == NULL)
+		return false;
+	MemoryContextReset(script->piececxt);
+	script->stmts = NULL;
+	script->nstmts = 0;
+	oldcontext = MemoryContextSwitchTo(script->piececxt);
+	parse_piece(script, start,
+				(int) pgm_next_cut(file->body, file->len, start, PGM_SCRIPT_PIECE), hints);
+	MemoryContextSwitchTo(oldcontext);
+	return true;
+}
+
+const char *
+pgm_script_source(const PgmScript *script)
+{
+	return script->file->body + script->src_start;
+}
+
+void
+pgm_script_reparse(PgmScript *script)
+{
+	static const PgmFailHints hints = {
+		.fix = "The migration file parsed before; it must not change while it is applied.",
+	};
+	PgmScript  *again;
+
+	if (script->piececxt != NULL)
+	{
+		MemoryContextDelete(script->piececxt);
+		script->piececxt = NULL;
+		again = pgm_script_parse_lazy(script->file, &hints);
+	}
+	else
+		again = pgm_script_parse(script->file, &hints);
+	*script = *again;
 }
 
 char *

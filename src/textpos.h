@@ -54,4 +54,20 @@ extern size_t pgm_skip_blank(const char *s, size_t start, size_t end);
 /* Offset just past the last character in [start, end) that is not white space. */
 extern size_t pgm_trim_end(const char *s, size_t start, size_t end);
 
+/*
+ * Where to cut SQL text into pieces the server's parser can take one at a
+ * time (a big migration file, whose parse trees all at once would take
+ * many times its size): the offset just past the first semicolon at or
+ * after from + min_len that ends a statement, reading s[from, len) from a
+ * statement boundary at from; len if there is none.
+ *
+ * A semicolon ends a statement when it is outside quotes ('...', E'...',
+ * "..."), dollar quotes, comments and parentheses, and outside the
+ * BEGIN ... END body of a CREATE FUNCTION or PROCEDURE (psql's own rule,
+ * psqlscan.l).  This is a guess the parser checks: a cut anywhere else
+ * leaves an unterminated quote, comment or body in the piece, which the
+ * parser refuses, and the caller then parses the rest of the text whole.
+ */
+extern size_t pgm_next_cut(const char *s, size_t len, size_t from, size_t min_len);
+
 #endif							/* PGM_TEXTPOS_H */

@@ -31,8 +31,8 @@ like($err, qr/CONTEXT:  migration file "\d+_table_\d+\.up\.sql", line 1, column 
 	'the detail names the file it reached');
 like($err, qr/max_locks_per_transaction = 10/, 'the hint names the setting and its value');
 like($err, qr/target/, 'the hint points to applying in steps');
-like($err, qr/migrate_apply_async\(\), whose background worker commits each migration/,
-	'and to the worker, which commits each migration');
+like($err, qr/CALL migrate_run\(dir\), which commits each migration/,
+	'and to migrate_run, which commits each migration');
 is($node->safe_psql('postgres',
 		"SELECT count(*) FROM pg_class WHERE relname ~ '^t[0-9]+\$'"),
 	0, 'nothing was applied');

@@ -2,8 +2,8 @@
  *
  * fuzz_names.c
  *	  libFuzzer harness for the plain-C parsers: migration file names
- *	  (src/format_golang.c), text positions (src/textpos.c) and first-line
- *	  markers (src/directives.c).
+ *	  (src/format_golang.c), text positions and the cuts of big files into
+ *	  pieces (src/textpos.c) and first-line markers (src/directives.c).
  *
  * Every input is fed, byte for byte, to pgm_parse_name and to the textpos
  * functions (and the line cursor) with several start/end/offset choices (some fixed, some taken
@@ -300,6 +300,37 @@ window_close(Window *w)
 	free(w->raw);
 }
 
+/*
+ * pgm_next_cut from a statement boundary at "from": stays in [from, size],
+ * cuts just past a semicolon or at the end, and cutting the rest again from
+ * there covers the text in pieces that only move forward.
+ */
+static void
+check_cuts(const uint8_t *data, size_t size, size_t from, size_t min_len)
+{
+	Window		w;
+	size_t		at = from;
+	size_t		pieces = 0;
+
+	if (from > size)
+		abort();
+	w = window_open(data, from, size);
+	while (at < size)
+	{
+		size_t		cut = pgm_next_cut(w.s, size, at, min_len);
+
+		CHECK(cut > at && cut <= size, "pgm_next_cut did not move forward", at, min_len, cut);
+		CHECK(cut == size || data[cut - 1] == ';', "pgm_next_cut cut after a byte that is not ;",
+			  at, min_len, cut);
+		CHECK(cut == size || cut - at >= min_len, "pgm_next_cut cut a piece under min_len",
+			  at, min_len, cut);
+		at = cut;
+		pieces++;
+		CHECK(pieces <= size, "pgm_next_cut made more pieces than bytes", from, min_len, pieces);
+	}
+	window_close(&w);
+}
+
 /* pgm_skip_blank and pgm_trim_end over [start, end) */
 static void
 check_range(const uint8_t *data, size_t size, size_t start, size_t end)
@@ -465,6 +496,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_cursor(data, size, b, a);
 	check_cursor(data, size, half, size);
 	check_cursor(data, size, size, c);
+
+	check_cuts(data, size, 0, 0);
+	check_cuts(data, size, 0, c);
+	check_cuts(data, size, a, 1);
 
 	/* the way script.c uses them: statement start, its end, and its line */
 	w = window_open(data, 0, size);

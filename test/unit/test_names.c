@@ -63,6 +63,18 @@ batch_marker(const char *body)
 	return pgm_directive_batch(body, strlen(body));
 }
 
+/* The piece of s from "from" that pgm_next_cut gives is want. */
+static void
+expect_cut(const char *s, size_t from, size_t min_len, const char *want)
+{
+	size_t		cut = pgm_next_cut(s, strlen(s), from, min_len);
+	char		what[300];
+
+	snprintf(what, sizeof(what), "cut of \"%s\" from %zu", s, from);
+	check(cut >= from && cut - from == strlen(want) &&
+		  strncmp(s + from, want, strlen(want)) == 0, what);
+}
+
 int
 main(void)
 {
@@ -183,6 +195,51 @@ main(void)
 	check(batch_marker("-- pg_migrate:batched\n") == 0, "a longer word");
 	check(batch_marker("-") == 0, "a lone dash");
 	check(batch_marker("") == 0, "empty file");
+
+	/* where a big file is cut into pieces for the parser */
+	expect_cut("SELECT 1; SELECT 2;", 0, 0, "SELECT 1;");
+	expect_cut("SELECT 1; SELECT 2;", 0, 10, "SELECT 1; SELECT 2;");
+	expect_cut("SELECT 1", 0, 0, "SELECT 1");
+	expect_cut("SELECT ';'; x;", 0, 0, "SELECT ';';");
+	expect_cut("SELECT 'it''s;'; x;", 0, 0, "SELECT 'it''s;';");
+	expect_cut("SELECT E'\\';'; x;", 0, 0, "SELECT E'\\';';");
+	expect_cut("SELECT e'\\\\'; x;", 0, 0, "SELECT e'\\\\';");
+	expect_cut("SELECT '\\'; x;", 0, 0, "SELECT '\\';");
+	expect_cut("SELECT \"a;\"\"b\"; x;", 0, 0, "SELECT \"a;\"\"b\";");
+	expect_cut("-- a; b\nSELECT 1; x;", 0, 0, "-- a; b\nSELECT 1;");
+	expect_cut("/* a /* ; */ ; */ SELECT 1; x;", 0, 0, "/* a /* ; */ ; */ SELECT 1;");
+	expect_cut("DO $$ BEGIN x; END $$; y;", 0, 0, "DO $$ BEGIN x; END $$;");
+	expect_cut("DO $f$ a $$; $f$; y;", 0, 0, "DO $f$ a $$; $f$;");
+	expect_cut("SELECT $1; y;", 0, 0, "SELECT $1;");
+	expect_cut("SELECT a$b; y;", 0, 0, "SELECT a$b;");
+	expect_cut("CREATE RULE r AS ON INSERT TO t DO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2)); y;",
+			   0, 0, "CREATE RULE r AS ON INSERT TO t DO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2));");
+	expect_cut("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 1 END; END; y;",
+			   0, 0, "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 1 END; END;");
+	expect_cut("create or replace procedure p() begin atomic insert into t values (1); end; y;",
+			   0, 0, "create or replace procedure p() begin atomic insert into t values (1); end;");
+	expect_cut("BEGIN; SELECT 1; END; y;", 0, 0, "BEGIN;");
+	expect_cut("SELECT 1; CREATE TABLE begin (id int); SELECT 2;", 10, 0, "CREATE TABLE begin (id int);");
+	/* unterminated constructs run to the end: the parser reports them */
+	expect_cut("SELECT 'open; x;", 0, 0, "SELECT 'open; x;");
+	expect_cut("DO $$ open; x;", 0, 0, "DO $$ open; x;");
+	expect_cut("/* open; x;", 0, 0, "/* open; x;");
+	{
+		/* linear: a million statements, cut every 64 kB, in one pass each */
+		static char many[8 * 1000000 + 1];
+		size_t		at = 0;
+		int			pieces = 0;
+		int			i;
+
+		for (i = 0; i < 1000000; i++)
+			memcpy(many + 8 * i, "SELECT;\n", 8);
+		while (at < sizeof(many) - 1)
+		{
+			at = pgm_next_cut(many, sizeof(many) - 1, at, 65536);
+			pieces++;
+		}
+		check(pieces == (8000000 + 65535) / 65536 && at == sizeof(many) - 1, "cuts over 8 MB");
+	}
 
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed == 0 ? 0 : 1;
