@@ -70,7 +70,7 @@ refuse_no_transaction(PgmScript *script)
 					script->file->filename),
 			 errdetail("It holds %s; migrate_apply runs inside the caller's transaction.",
 					   script->no_transaction_reason),
-			 errhint("Apply the folder with migrate_apply_async(), whose background worker runs such files statement by statement outside a transaction block."),
+			 errhint("Apply the folder with CALL migrate_run(dir), which runs such files statement by statement outside a transaction block, or with migrate_apply_async()."),
 			 errcontext("migration file \"%s\", line %d",
 						script->file->filename, script->no_transaction_line)));
 }

@@ -174,6 +174,9 @@ migration_hint(PgmScript *script, int stmt, ErrorData *edata, const PgmFailHints
 		strstr(edata->hint, "max_locks_per_transaction") != NULL &&
 		hints->out_of_locks != NULL)
 		return psprintf(hints->out_of_locks, max_locks_per_xact);
+	/* a cancel or a timeout is no fault of the file */
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		return edata->hint;
 	if (edata->hint != NULL)
 		return edata->hint;
 	return hints->fix;
@@ -206,7 +209,7 @@ reword_not_toplevel(PgmScript *script, int stmt, ErrorData *edata)
 
 	edata->message = psprintf(_("%s cannot run inside a transaction block"), what);
 	edata->detail = pstrdup(_("Each migration runs as one transaction, unless its file runs outside a transaction block."));
-	edata->hint = psprintf(_("Put \"-- pg_migrate:no-transaction\" on the first line of migration file \"%s\" and apply it with migrate_apply_async() or the background worker, which run such files one statement at a time."),
+	edata->hint = psprintf(_("Put \"-- pg_migrate:no-transaction\" on the first line of migration file \"%s\" and apply it with CALL migrate_run(dir), a job or the background worker, which run such files one statement at a time."),
 						   script->file->filename);
 }
 

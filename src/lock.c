@@ -93,6 +93,7 @@ pgm_lock_busy_taken(void)
 /* Does this backend apply migrations right now (which path)? */
 static bool session_run = false;
 static bool xact_run = false;
+static SubTransactionId xact_run_subid = InvalidSubTransactionId;
 static bool xact_callback_registered = false;
 
 static void
@@ -114,6 +115,18 @@ run_xact_callback(XactEvent event, void *arg)
 		xact_run = false;
 }
 
+/*
+ * A failed call caught by an exception block (PL/pgSQL's BEGIN ...
+ * EXCEPTION) rolls back the subtransaction it ran in: it no longer runs.
+ */
+static void
+run_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					 SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB && xact_run && mySubid == xact_run_subid)
+		xact_run = false;
+}
+
 void
 pgm_run_enter(void)
 {
@@ -121,9 +134,11 @@ pgm_run_enter(void)
 	if (!xact_callback_registered)
 	{
 		RegisterXactCallback(run_xact_callback, NULL);
+		RegisterSubXactCallback(run_subxact_callback, NULL);
 		xact_callback_registered = true;
 	}
 	xact_run = true;
+	xact_run_subid = GetCurrentSubTransactionId();
 }
 
 void

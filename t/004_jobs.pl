@@ -33,7 +33,7 @@ like($err, qr/migration file "2_index.up.sql" cannot run inside a transaction bl
 	'migrate_apply refuses CREATE INDEX CONCURRENTLY');
 like($err, qr/DETAIL:  It holds CREATE INDEX CONCURRENTLY/, 'the refusal names the statement');
 like($err, qr/CONTEXT:  migration file "2_index.up.sql", line 2/, 'and the file and line');
-like($err, qr/HINT:  Apply the folder with migrate_apply_async\(\)/, 'and points to migrate_apply_async');
+like($err, qr/HINT:  Apply the folder with CALL migrate_run\(dir\)/, 'and points to migrate_run');
 is($node->safe_psql('postgres', "SELECT to_regclass('big') IS NULL"), 't', 'nothing was applied');
 
 # the job applies it, with other sessions calling migrate_apply meanwhile
