@@ -312,7 +312,11 @@ pgm_decorate_error(PgmScript *script, int stmt, ErrorData *edata, bool positions
 	 * location in the file goes to the context, like PL/pgSQL's line.
 	 * Positions referred to text the client never saw, so they are dropped.
 	 */
-	edata->hint = pstrdup(migration_hint(script, stmt, edata, hints));
+	{
+		const char *hint = migration_hint(script, stmt, edata, hints);
+
+		edata->hint = hint != NULL ? pstrdup(hint) : NULL;
+	}
 	edata->context = context.data;
 	edata->cursorpos = 0;
 	edata->internalpos = 0;
