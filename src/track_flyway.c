@@ -252,7 +252,7 @@ flyway_insert(PgmTracked *t, PgmFile *file, int64 elapsed_us, bool success)
 	rc = pgm_rows_exec(relid,
 					   psprintf("INSERT INTO %1$s (installed_rank, version, description, type, script, "
 								"checksum, installed_by, execution_time, success) "
-								"SELECT pg_catalog.coalesce(pg_catalog.max(installed_rank), 0) OPERATOR(pg_catalog.+) 1, "
+								"SELECT COALESCE(pg_catalog.max(installed_rank), 0) OPERATOR(pg_catalog.+) 1, "
 								"$1, $2, 'SQL', $3, $4, $5, $6, $7 FROM %1$s",
 								pgm_rows_qualified(&flyway_table)),
 					   7, types, values, NULL);
