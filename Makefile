@@ -14,7 +14,9 @@ REGRESS = setup apply_todo dollar_quotes failure target_and_rerun bad_names bad_
 	empty_and_zeros adopt_schema_migrations statements privileges update_1_1 security_tracking lint_rules lint_trace lint_apply \
 	track_inflight track_table batch \
 	format_detect format_sqlx format_dbmate format_goose format_flyway format_diesel format_prisma \
-	format_drizzle format_atlas transaction_noops exec_parsed caught_failure teardown
+	format_drizzle format_atlas transaction_noops exec_parsed caught_failure \
+	track_sqlx track_goose track_dbmate track_flyway track_diesel track_prisma track_drizzle \
+	teardown
 REGRESS_OPTS = --temp-instance=./tmp_regress --temp-config=test/regress.conf
 TAP_TESTS = 1
 

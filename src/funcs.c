@@ -334,6 +334,7 @@ migrate_force(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	pgm_track_select(NULL);		/* golang-migrate's table and lock */
 	pgm_lock_xact();
 	memset(&tracked, 0, sizeof(tracked));
 	pgm_track_read(&tracked);

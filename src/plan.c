@@ -184,6 +184,8 @@ pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmTracked *tracked)
 	int			k;
 
 	plan->tracked = *tracked;
+	plan->backfill = tracked->tracker != NULL && tracked->tracker->per_migration &&
+		!tracked->exists;
 	merge(plan, folder, hist);
 	adopt_tracked(plan);
 
@@ -262,16 +264,71 @@ progress_in_flight(int64 version)
 	return found;
 }
 
+/* The tool's checksum of version, as its table recorded it, or NULL. */
+static const char *
+tracked_checksum(const PgmTracked *t, int64 version)
+{
+	int			lo = 0;
+	int			hi = t->napplied - 1;
+
+	if (!t->exact || t->checksums == NULL)
+		return NULL;
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (t->applied[mid] == version)
+			return t->checksums[mid];
+		if (t->applied[mid] < version)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
+/*
+ * A file the tool applied, about to be adopted, whose checksum the tool
+ * would find changed is modified here too: adopting it would hide what the
+ * tool reports (sqlx's VersionMismatch, Flyway's validate, Prisma's
+ * P3008-style warning).
+ */
+static void
+check_adopted_checksums(PgmPlan *plan)
+{
+	PgmTracked *t = &plan->tracked;
+	int			k;
+
+	if (t->tracker == NULL || t->tracker->file_matches == NULL)
+		return;
+	for (k = 0; k < plan->n; k++)
+	{
+		PgmPlanItem *item = &plan->items[k];
+		const char *recorded;
+
+		if (item->adopt != PGM_ADOPT_BASELINE || item->file == NULL)
+			continue;
+		recorded = tracked_checksum(t, item->version);
+		if (recorded != NULL && !t->tracker->file_matches(t, item->file, recorded))
+			item->state = PGM_STATE_MODIFIED;
+	}
+}
+
 PgmPlan *
 pgm_plan_read(PgmFolder *folder)
 {
 	PgmTracked	tracked;
+	PgmPlan    *plan;
 
 	memset(&tracked, 0, sizeof(tracked));
+	tracked.tracker = pgm_tracker_for_format(folder ? folder->format : NULL);
+	tracked.folder = folder;
 	pgm_track_read(&tracked);
 	if (tracked.exists && tracked.dirty)
 		tracked.dirty_in_flight = progress_in_flight(tracked.dirty_version);
-	return pgm_plan_build(folder, pgm_history_load(), &tracked);
+	plan = pgm_plan_build(folder, pgm_history_load(), &tracked);
+	check_adopted_checksums(plan);
+	return plan;
 }
 
 /*
@@ -354,6 +411,8 @@ pgm_plan_prepare(const char *dir, PgmLockMode lockmode)
 	for (k = 0; k < folder->nfiles; k++)
 		pgm_file_checksum(folder, &folder->files[k]);
 
+	/* the folder's tool: its table, and its lock */
+	pgm_track_select(folder->format);
 	if (lockmode == PGM_LOCK_XACT)
 	{
 		pgm_lock_xact();
@@ -420,6 +479,15 @@ pgm_plan_check(PgmPlan *plan, const PgmPlanOptions *opts)
 	PgmTracked *t = &plan->tracked;
 	char	   *files;
 
+	if (t->exists && t->dirty && !dirty_is_ours(plan) &&
+		t->tracker != NULL && t->tracker->per_migration)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("database is dirty at migration version " INT64_FORMAT, t->dirty_version),
+				 errdetail("%s records migration " INT64_FORMAT " as failed under %s, which refuses to run until it is resolved.",
+						   t->table, t->dirty_version, t->tracker->name),
+				 errhint("Check the schema by hand and finish or undo migration " INT64_FORMAT ", then resolve the failed row the way %s does (delete it, or mark it rolled back).",
+						 t->dirty_version, t->tracker->name)));
 	if (t->exists && t->dirty && !dirty_is_ours(plan))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -466,14 +534,29 @@ pgm_plan_item_runs(PgmPlanItem *item, const PgmPlanOptions *opts)
 void
 pgm_plan_record_adoption(PgmPlan *plan, PgmHistoryWriter *writer)
 {
+	PgmHistoryWriter from_tool;
+	PgmHistoryWriter *baseliner = writer;
+	const PgmTracker *tracker = plan->tracked.tracker;
 	int			k;
+
+	/*
+	 * Where an adopted migration came from: applied by the tool, as its
+	 * table says ("sqlx (public._sqlx_migrations)").  golang-migrate's
+	 * adoption keeps the caller, as before.
+	 */
+	if (tracker != NULL && tracker->per_migration)
+	{
+		pgm_history_writer_init(&from_tool, writer->directory,
+								psprintf("%s (%s)", tracker->name, plan->tracked.table));
+		baseliner = &from_tool;
+	}
 
 	for (k = 0; k < plan->n; k++)
 	{
 		PgmPlanItem *item = &plan->items[k];
 
 		if (item->adopt == PGM_ADOPT_BASELINE)
-			pgm_history_record(writer, PGM_HIST_BASELINED, item->version,
+			pgm_history_record(baseliner, PGM_HIST_BASELINED, item->version,
 							   item->name, item->file, -1, NULL);
 		else if (item->adopt == PGM_ADOPT_REVERT)
 			pgm_history_record(writer, PGM_HIST_REVERTED, item->version,
@@ -481,9 +564,37 @@ pgm_plan_record_adoption(PgmPlan *plan, PgmHistoryWriter *writer)
 	}
 }
 
+/*
+ * A tool's per-migration table that was missing is written with a row for
+ * each migration the history applied before (as the tool would have), so
+ * the tool does not run them again: a dropped table is recreated, not read
+ * as a roll back.  Before the first migration of the run writes its row.
+ */
+static void
+backfill(PgmPlan *plan)
+{
+	int			k;
+
+	if (!plan->backfill)
+		return;
+	plan->backfill = false;
+	for (k = 0; k < plan->n; k++)
+	{
+		PgmPlanItem *item = &plan->items[k];
+
+		if (item->file != NULL &&
+			(item->state == PGM_STATE_APPLIED || item->state == PGM_STATE_MODIFIED))
+		{
+			plan->tracked.started = 0;
+			pgm_track_row(&plan->tracked, item->file);
+		}
+	}
+}
+
 void
 pgm_plan_begin(PgmPlan *plan, const PgmFile *file)
 {
+	backfill(plan);
 	pgm_track_begin(&plan->tracked, file->version);
 }
 
@@ -493,18 +604,48 @@ pgm_plan_begin_steps(PgmPlan *plan, const PgmFile *file, int done, int nstmts)
 	/* nothing runs before the migration's record: no window to mark */
 	if (nstmts == 0)
 		return;
-	pgm_track_begin(&plan->tracked, file->version);
+	backfill(plan);
+	pgm_track_begin_steps(&plan->tracked, file->version);
 	if (done == PGM_PROGRESS_NONE)
 		pgm_progress_write(file, PGM_DIRECTION_UP, 0);
+}
+
+/* The plan's migration of version, or NULL. */
+static PgmFile *
+plan_file(PgmPlan *plan, int64 version)
+{
+	int			lo = 0;
+	int			hi = plan->n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (plan->items[mid].version == version)
+			return plan->items[mid].file;
+		if (plan->items[mid].version < version)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
 }
 
 void
 pgm_plan_applied(PgmPlan *plan, int64 version)
 {
+	PgmFile    *file;
+
 	if (!plan->has_applied || version > plan->max_applied)
 	{
 		plan->has_applied = true;
 		plan->max_applied = version;
+	}
+	if (plan->tracked.tracker != NULL && plan->tracked.tracker->per_migration &&
+		(file = plan_file(plan, version)) != NULL)
+	{
+		backfill(plan);
+		pgm_track_row(&plan->tracked, file);
 	}
 	pgm_track_note_applied(&plan->tracked, version);
 }
@@ -512,6 +653,8 @@ pgm_plan_applied(PgmPlan *plan, int64 version)
 void
 pgm_plan_track_flush(PgmPlan *plan)
 {
+	if (plan->has_applied)
+		backfill(plan);
 	pgm_track_flush(&plan->tracked, plan->has_applied, plan->max_applied);
 }
 

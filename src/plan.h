@@ -52,6 +52,8 @@ typedef struct PgmPlan
 	bool		has_applied;
 	int64		max_applied;	/* highest applied version, after adoption */
 	PgmTracked	tracked;		/* what the tool's table said */
+	bool		backfill;		/* a per-migration table was missing: write
+								 * the rows of what the history applied */
 } PgmPlan;
 
 /* What a call asks for. */

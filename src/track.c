@@ -24,30 +24,78 @@
  */
 #include "postgres.h"
 
+#include "format.h"
 #include "track.h"
+#include "utils/timestamp.h"
 
 extern PgmTracker pgm_tracker_golang;
+extern const PgmTracker pgm_tracker_sqlx;
+extern const PgmTracker pgm_tracker_goose;
+extern const PgmTracker pgm_tracker_dbmate;
+extern const PgmTracker pgm_tracker_flyway;
+extern const PgmTracker pgm_tracker_diesel;
+extern const PgmTracker pgm_tracker_prisma;
+extern const PgmTracker pgm_tracker_drizzle;
 extern void pgm_track_golang_init(void);
+extern void pgm_track_choice_init(void);
+
+/* The run's tracker (pgm_track_select); NULL: golang-migrate's. */
+static const PgmTracker *selected = NULL;
 
 const PgmTracker *
 pgm_tracker(void)
 {
+	return selected ? selected : &pgm_tracker_golang;
+}
+
+const PgmTracker *
+pgm_tracker_for_format(const PgmFormat *format)
+{
+	static const struct
+	{
+		const char *format;
+		const PgmTracker *tracker;
+	}			by_format[] =
+	{
+		{"sqlx", &pgm_tracker_sqlx},
+		{"goose", &pgm_tracker_goose},
+		{"dbmate", &pgm_tracker_dbmate},
+		{"flyway", &pgm_tracker_flyway},
+		{"diesel", &pgm_tracker_diesel},
+		{"prisma", &pgm_tracker_prisma},
+		{"drizzle", &pgm_tracker_drizzle},
+	};
+	int			i;
+
+	if (format != NULL)
+		for (i = 0; i < lengthof(by_format); i++)
+			if (strcmp(format->name, by_format[i].format) == 0)
+				return by_format[i].tracker;
 	return &pgm_tracker_golang;
+}
+
+void
+pgm_track_select(const PgmFormat *format)
+{
+	selected = pgm_tracker_for_format(format);
 }
 
 void
 pgm_track_init(void)
 {
 	pgm_track_golang_init();
+	pgm_track_choice_init();
 }
 
 void
 pgm_track_read(PgmTracked *t)
 {
-	const PgmTracker *tracker = t->tracker ? t->tracker : pgm_tracker();
+	const PgmTracker *tracker = t->tracker ? t->tracker : &pgm_tracker_golang;
+	const struct PgmFolder *folder = t->folder;
 
 	memset(t, 0, sizeof(PgmTracked));
 	t->tracker = tracker;
+	t->folder = folder;
 	tracker->read(t);
 }
 
@@ -93,9 +141,35 @@ pgm_track_note_applied(PgmTracked *t, int64 version)
 void
 pgm_track_begin(PgmTracked *t, int64 version)
 {
+	t->started = GetCurrentTimestamp();
+	t->in_flight_steps = false;
 	t->tracker->write_begin(t, version);
 	t->in_flight = true;
 	t->in_flight_version = version;
+}
+
+void
+pgm_track_begin_steps(PgmTracked *t, int64 version)
+{
+	pgm_track_begin(t, version);
+	t->in_flight_steps = true;
+}
+
+void
+pgm_track_row(PgmTracked *t, struct PgmFile *file)
+{
+	int64		elapsed = 0;
+
+	if (!t->tracker->per_migration)
+		return;
+	if (t->started != 0)
+		elapsed = Max(GetCurrentTimestamp() - t->started, 0);
+	t->tracker->write_row(t, file, elapsed);
+	t->exists = true;
+	t->started = 0;
+	t->in_flight = false;
+	t->in_flight_steps = false;
+	t->in_flight_id = NULL;
 }
 
 /* The rule writes nothing: the table says again what it said when read. */
@@ -111,6 +185,16 @@ void
 pgm_track_flush(PgmTracked *t, bool has_applied, int64 max_applied)
 {
 	int64		version = max_applied;
+
+	/* one row per migration: written as each ran (pgm_track_row) */
+	if (t->tracker->per_migration)
+	{
+		t->in_flight = false;
+		t->noted = 0;
+		t->dirty_cleared = false;
+		t->dirty_in_flight = false;
+		return;
+	}
 
 	if (!has_applied)
 	{
@@ -148,6 +232,8 @@ void
 pgm_track_failed(PgmTracked *t, int64 version)
 {
 	t->tracker->write_failed(t, version);
+	t->in_flight_steps = false;
+	t->in_flight_id = NULL;
 	t->noted = 0;
 	t->dirty_cleared = false;
 	t->dirty_in_flight = false;
@@ -157,6 +243,8 @@ pgm_track_failed(PgmTracked *t, int64 version)
 void
 pgm_track_force(PgmTracked *t, int64 version)
 {
+	if (t->tracker->write_applied == NULL)
+		elog(ERROR, "%s's table cannot be forced to a version", t->tracker->name);
 	t->tracker->write_applied(t, version);
 	t->noted = 0;
 	t->dirty_cleared = false;

@@ -30,7 +30,12 @@
 #ifndef PGM_TRACK_H
 #define PGM_TRACK_H
 
+#include "datatype/timestamp.h"
+
 struct PgmTracker;
+struct PgmFolder;
+struct PgmFile;
+struct PgmFormat;
 
 typedef struct PgmTracked
 {
@@ -70,6 +75,20 @@ typedef struct PgmTracked
 	/* set by pgm_track_begin: the table holds our in-flight mark */
 	bool		in_flight;
 	int64		in_flight_version;
+
+	/*
+	 * Trackers that keep one row per migration (PgmTracker.per_migration):
+	 * the folder read against (versions the tool keeps as text, file
+	 * checksums), and the tool's checksum of each applied version as read
+	 * (checksums[i] for applied[i], NULL when the row has none).
+	 */
+	const struct PgmFolder *folder;
+	char	  **checksums;
+	TimestampTz started;		/* pgm_track_begin: when the migration began */
+	bool		in_flight_steps;	/* the mark committed before the first
+									 * statement (pgm_track_begin_steps) */
+	const char *error;			/* the failure to record (Prisma's logs) */
+	char	   *in_flight_id;	/* Prisma: the row of the migration in flight */
 } PgmTracked;
 
 typedef struct PgmTracker
@@ -106,10 +125,40 @@ typedef struct PgmTracker
 
 	/* The advisory-lock key the tool takes in this database. */
 	int64		(*lock_key) (void);
+
+	/*
+	 * One row per migration (every tool but golang-migrate): write_applied
+	 * and write_restore are not used; write_row records one migration that
+	 * ran, in its transaction, elapsed_us after pgm_track_begin.  read
+	 * fills an exact set (or an implied one, Drizzle).
+	 */
+	bool		per_migration;
+	void		(*write_row) (PgmTracked *t, struct PgmFile *file, int64 elapsed_us);
+
+	/*
+	 * Does file (its bytes as pg_migrate read them) have the checksum the
+	 * tool recorded?  NULL: the tool keeps no checksum.
+	 */
+	bool		(*file_matches) (PgmTracked *t, struct PgmFile *file, const char *recorded);
 } PgmTracker;
 
-/* The tracker of the folder's tool; golang-migrate's for now. */
+/*
+ * The tracker of the run in progress: the one pgm_track_select chose last
+ * (golang-migrate's until then).  The migration lock is its tool's.
+ */
 extern const PgmTracker *pgm_tracker(void);
+
+/* The tracker of a folder format's tool (NULL: golang-migrate's). */
+extern const PgmTracker *pgm_tracker_for_format(const struct PgmFormat *format);
+
+/* Makes format's tool's tracker the run's (pgm_tracker), before its lock. */
+extern void pgm_track_select(const struct PgmFormat *format);
+
+/* A migration that ran: its row (per_migration trackers), in its transaction. */
+extern void pgm_track_row(PgmTracked *t, struct PgmFile *file);
+
+/* Marks the in-flight state as committed before the first statement. */
+extern void pgm_track_begin_steps(PgmTracked *t, int64 version);
 
 /* Defines the trackers' settings (pg_migrate.version_table); from _PG_init. */
 extern void pgm_track_init(void);

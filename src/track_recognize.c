@@ -13,7 +13,17 @@
  *	 - goose: goose_db_version (id, version_id bigint, is_applied boolean,
  *	   tstamp);
  *	 - sqlx: _sqlx_migrations (version bigint, description, installed_on,
- *	   success boolean, checksum bytea, execution_time).
+ *	   success boolean, checksum bytea, execution_time);
+ *	 - Flyway: flyway_schema_history (installed_rank integer, version
+ *	   varchar(50), description, type, script, checksum integer,
+ *	   installed_by, installed_on, execution_time, success boolean);
+ *	 - diesel: __diesel_schema_migrations (version varchar(50), run_on
+ *	   timestamp);
+ *	 - Prisma: _prisma_migrations (id varchar(36), checksum varchar(64),
+ *	   finished_at, migration_name, logs, rolled_back_at, started_at,
+ *	   applied_steps_count);
+ *	 - Drizzle: drizzle.__drizzle_migrations (id serial, hash text,
+ *	   created_at bigint).
  * Columns that migrations add to a table do not change what it is: only
  * the columns that identify a tool are looked at.
  *
@@ -53,6 +63,12 @@ is_integer(Oid type)
 	return type == INT8OID || type == INT4OID || type == INT2OID;
 }
 
+static bool
+is_text(Oid type)
+{
+	return type == TEXTOID || type == VARCHAROID;
+}
+
 PgmTableShape
 pgm_track_recognize(Oid relid)
 {
@@ -62,14 +78,29 @@ pgm_track_recognize(Oid relid)
 		return PGM_SHAPE_GOLANG_MIGRATE;
 	if (version == INT8OID && OidIsValid(column_type(relid, "inserted_at")))
 		return PGM_SHAPE_ECTO;
-	if (version == INT8OID && OidIsValid(column_type(relid, "success")) &&
-		OidIsValid(column_type(relid, "checksum")))
+	if (version == INT8OID && column_type(relid, "success") == BOOLOID &&
+		column_type(relid, "checksum") == BYTEAOID)
 		return PGM_SHAPE_SQLX;
+	if (is_integer(column_type(relid, "installed_rank")) && is_text(version) &&
+		is_text(column_type(relid, "script")) &&
+		is_integer(column_type(relid, "checksum")) &&
+		column_type(relid, "success") == BOOLOID)
+		return PGM_SHAPE_FLYWAY;
+	if (is_text(version) && OidIsValid(column_type(relid, "run_on")))
+		return PGM_SHAPE_DIESEL;
 	if (version == VARCHAROID && !OidIsValid(column_type(relid, "dirty")))
 		return PGM_SHAPE_DBMATE_RAILS;
-	if (OidIsValid(column_type(relid, "version_id")) &&
-		OidIsValid(column_type(relid, "is_applied")))
+	if (is_integer(column_type(relid, "version_id")) &&
+		column_type(relid, "is_applied") == BOOLOID)
 		return PGM_SHAPE_GOOSE;
+	if (is_text(column_type(relid, "id")) && is_text(column_type(relid, "checksum")) &&
+		is_text(column_type(relid, "migration_name")) &&
+		OidIsValid(column_type(relid, "finished_at")) &&
+		OidIsValid(column_type(relid, "rolled_back_at")))
+		return PGM_SHAPE_PRISMA;
+	if (OidIsValid(column_type(relid, "id")) && is_text(column_type(relid, "hash")) &&
+		is_integer(column_type(relid, "created_at")))
+		return PGM_SHAPE_DRIZZLE;
 	return PGM_SHAPE_UNKNOWN;
 }
 
@@ -88,6 +119,14 @@ pgm_track_shape_name(PgmTableShape shape)
 			return "goose";
 		case PGM_SHAPE_SQLX:
 			return "sqlx";
+		case PGM_SHAPE_FLYWAY:
+			return "Flyway";
+		case PGM_SHAPE_DIESEL:
+			return "diesel";
+		case PGM_SHAPE_PRISMA:
+			return "Prisma";
+		case PGM_SHAPE_DRIZZLE:
+			return "Drizzle";
 		case PGM_SHAPE_UNKNOWN:
 			break;
 	}

@@ -23,6 +23,12 @@ typedef enum PgmTableShape
 	PGM_SHAPE_DBMATE_RAILS,		/* version character varying, alone */
 	PGM_SHAPE_GOOSE,			/* version_id bigint, is_applied boolean */
 	PGM_SHAPE_SQLX,				/* version bigint, success, checksum bytea */
+	PGM_SHAPE_FLYWAY,			/* installed_rank, version, script, checksum
+								 * integer, success */
+	PGM_SHAPE_DIESEL,			/* version character varying, run_on */
+	PGM_SHAPE_PRISMA,			/* id, checksum, migration_name, finished_at,
+								 * rolled_back_at */
+	PGM_SHAPE_DRIZZLE,			/* id, hash text, created_at bigint */
 	PGM_SHAPE_UNKNOWN
 } PgmTableShape;
 

@@ -1,0 +1,309 @@
+/*-------------------------------------------------------------------------
+ *
+ * track_flyway.c
+ *	  Flyway's public.flyway_schema_history: one row per migration run,
+ *	  with Flyway's CRC-32 line checksum.
+ *
+ * Its contract, from flyway/flyway (PostgreSQLDatabase.getRawCreateScript,
+ * JdbcTableSchemaHistory, ChecksumCalculator, DbMigrate,
+ * PostgreSQLAdvisoryLockTemplate):
+ *	 - CREATE TABLE "public"."flyway_schema_history" ("installed_rank" INT
+ *	   NOT NULL, "version" VARCHAR(50), "description" VARCHAR(200) NOT
+ *	   NULL, "type" VARCHAR(20) NOT NULL, "script" VARCHAR(1000) NOT NULL,
+ *	   "checksum" INTEGER, "installed_by" VARCHAR(100) NOT NULL,
+ *	   "installed_on" TIMESTAMP NOT NULL DEFAULT now(), "execution_time"
+ *	   INTEGER NOT NULL, "success" BOOLEAN NOT NULL), its primary key
+ *	   "flyway_schema_history_pk" and index "flyway_schema_history_s_idx";
+ *	 - a row per migration: installed_rank the next one, version as written
+ *	   ("_" read as "."), description from the name ("_" read as " "),
+ *	   type 'SQL', script the file name, checksum, installed_by the role,
+ *	   execution_time in milliseconds, success;
+ *	 - the checksum: CRC-32 of the file's lines read as text (a BOM
+ *	   dropped), each without its line terminator ("\n", "\r" or "\r\n"),
+ *	   i.e. of the bytes with every CR and LF left out, as a signed int;
+ *	 - a failure that rolled back records nothing on PostgreSQL; one that
+ *	   did not (a migration outside a transaction, failed part-way) records
+ *	   its row with success = false, which Flyway then refuses
+ *	   ("Detected failed migration") until repaired;
+ *	 - what is applied: the newest row of each version (a later UNDO_SQL or
+ *	   DELETE row takes it back); a BASELINE row at V means every version
+ *	   up to V is applied;
+ *	 - pg_try_advisory_lock(0x466C79776179 + hashCode of the table's name,
+ *	   "public"."flyway_schema_history", as Java's String.hashCode).
+ * Only integer versions are read (the folder's format refuses others); a
+ * row with a dotted version matches no file and is left out.
+ *
+ * IDENTIFICATION
+ *	  src/track_flyway.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "safe_sql.h"
+#include "track_rows.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/pg_crc.h"
+#include "utils/timestamp.h"
+
+#define FLYWAY_LOCK_MAGIC INT64CONST(0x466C79776179)
+
+static const PgmToolTable flyway_table = {
+	.tool = "Flyway",
+	.schema = "public",
+	.relname = "flyway_schema_history",
+	.shape = PGM_SHAPE_FLYWAY,
+	.columns = "installed_rank integer, version character varying(50), description character varying(200), type character varying(20), script character varying(1000), checksum integer, installed_by character varying(100), installed_on timestamp, execution_time integer, success boolean",
+	.create = "CREATE TABLE %1$s (\n"
+	"    \"installed_rank\" INT NOT NULL,\n"
+	"    \"version\" VARCHAR(50),\n"
+	"    \"description\" VARCHAR(200) NOT NULL,\n"
+	"    \"type\" VARCHAR(20) NOT NULL,\n"
+	"    \"script\" VARCHAR(1000) NOT NULL,\n"
+	"    \"checksum\" INTEGER,\n"
+	"    \"installed_by\" VARCHAR(100) NOT NULL,\n"
+	"    \"installed_on\" TIMESTAMP NOT NULL DEFAULT now(),\n"
+	"    \"execution_time\" INTEGER NOT NULL,\n"
+	"    \"success\" BOOLEAN NOT NULL\n"
+	");\n"
+	"ALTER TABLE %1$s ADD CONSTRAINT \"flyway_schema_history_pk\" PRIMARY KEY (\"installed_rank\");\n"
+	"CREATE INDEX \"flyway_schema_history_s_idx\" ON %1$s (\"success\");",
+};
+
+typedef struct FlywayRow
+{
+	int64		version;
+	int32		rank;
+	bool		applied;		/* SQL and the like, succeeded */
+	bool		failed;
+	char	   *checksum;
+} FlywayRow;
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	const FlywayRow *ra = a;
+	const FlywayRow *rb = b;
+
+	if (ra->version != rb->version)
+		return ra->version < rb->version ? -1 : 1;
+	return ra->rank < rb->rank ? -1 : (ra->rank > rb->rank ? 1 : 0);
+}
+
+/* Flyway's MigrationVersion for an integer: parts after the first all zero. */
+static bool
+integer_version(const char *text, int64 *version)
+{
+	const char *p;
+
+	if (!pgm_rows_leading_int(text, version))
+		return false;
+	for (p = text + strspn(text, "0123456789"); *p; p++)
+		if (*p != '.' && *p != '0')
+			return false;
+	return true;
+}
+
+static void
+flyway_read(PgmTracked *t)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			relid = pgm_rows_locate(t, &flyway_table);
+	PgmAsOwner	owner;
+	FlywayRow  *rows;
+	int			nrows = 0;
+	bool		has_baseline = false;
+	int64		baseline = 0;
+	uint64		i;
+	int			k;
+	int			rc;
+
+	t->exists = OidIsValid(relid);
+	t->exact = true;
+	if (!t->exists)
+		return;
+	pgm_rows_check(&flyway_table, relid);
+
+	pgm_as_owner_begin(relid, &owner);
+	rc = SPI_execute(psprintf("SELECT installed_rank::pg_catalog.int4, version::pg_catalog.text, "
+							  "type::pg_catalog.text, checksum::pg_catalog.text, success "
+							  "FROM %s WHERE version IS NOT NULL",
+							  pgm_rows_qualified(&flyway_table)),
+					 true, 0);
+	pgm_spi_check(rc, SPI_OK_SELECT, "reading Flyway's schema history");
+	MemoryContextSwitchTo(caller);
+	rows = palloc(sizeof(FlywayRow) * Max(SPI_processed, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		char	   *vtext = SPI_getvalue(tup, desc, 2);
+		char	   *type = SPI_getvalue(tup, desc, 3);
+		bool		success = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull)) && !isnull;
+		FlywayRow  *r = &rows[nrows];
+
+		if (vtext == NULL || type == NULL || !integer_version(vtext, &r->version))
+			continue;
+		if (strcmp(type, "BASELINE") == 0)
+		{
+			if (success && (!has_baseline || r->version > baseline))
+				baseline = r->version;
+			has_baseline = has_baseline || success;
+			continue;
+		}
+		r->rank = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		r->checksum = SPI_getvalue(tup, desc, 4);
+		r->failed = !success;
+		/* an undo or a deleted row takes the version back */
+		r->applied = success && strcmp(type, "UNDO_SQL") != 0 &&
+			strcmp(type, "UNDO_JDBC") != 0 && strcmp(type, "DELETE") != 0;
+		nrows++;
+	}
+	SPI_freetuptable(SPI_tuptable);
+	pgm_as_owner_end(&owner);
+	MemoryContextSwitchTo(caller);
+
+	/* the newest row of each version decides */
+	qsort(rows, nrows, sizeof(FlywayRow), row_cmp);
+	for (k = 0; k < nrows; k++)
+	{
+		if (k + 1 < nrows && rows[k + 1].version == rows[k].version)
+			continue;
+		if (rows[k].applied)
+			pgm_rows_add(t, rows[k].version, rows[k].checksum);
+		else if (rows[k].failed && (!t->dirty || rows[k].version < t->dirty_version))
+		{
+			t->dirty = true;
+			t->dirty_version = rows[k].version;
+		}
+	}
+	/* below the baseline every version counts as applied */
+	if (has_baseline && t->folder != NULL)
+		for (k = 0; k < t->folder->nfiles && t->folder->files[k].version <= baseline; k++)
+			pgm_rows_add(t, t->folder->files[k].version, NULL);
+	pgm_rows_finish(t);
+}
+
+static void
+flyway_write_begin(PgmTracked *t, int64 version)
+{
+	(void) pgm_rows_ensure(t, &flyway_table);
+}
+
+static void
+flyway_write_nothing(PgmTracked *t)
+{
+}
+
+/* ChecksumCalculator: CRC-32 of the lines, without terminators or BOM */
+static int32
+flyway_checksum(PgmTracked *t, PgmFile *file)
+{
+	size_t		len;
+	char	   *raw = pgm_rows_raw_bytes(t, file, &len);
+	size_t		start = 0;
+	size_t		i;
+	pg_crc32	crc;
+
+	if (len >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0)
+		start = 3;
+	INIT_TRADITIONAL_CRC32(crc);
+	for (i = start; i < len;)
+	{
+		size_t		run = strcspn(raw + i, "\r\n");
+
+		if (run > len - i)
+			run = len - i;
+		if (run > 0)
+			COMP_TRADITIONAL_CRC32(crc, raw + i, run);
+		i += run;
+		while (i < len && (raw[i] == '\r' || raw[i] == '\n'))
+			i++;
+	}
+	FIN_TRADITIONAL_CRC32(crc);
+	return (int32) crc;
+}
+
+static void
+flyway_insert(PgmTracked *t, PgmFile *file, int64 elapsed_us, bool success)
+{
+	char	   *user = pgm_rows_user();
+	Oid			relid = pgm_rows_ensure(t, &flyway_table);
+	Oid			types[7] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, TEXTOID, INT4OID, BOOLOID};
+	Datum		values[7];
+	char	   *version = pstrdup(file->version_text);
+	char	   *p;
+	int			rc;
+
+	for (p = version; *p; p++)
+		if (*p == '_')
+			*p = '.';
+	values[0] = CStringGetTextDatum(version);
+	values[1] = CStringGetTextDatum(pgm_rows_spaced(file->name));
+	values[2] = CStringGetTextDatum(file->filename);
+	values[3] = Int32GetDatum(flyway_checksum(t, file));
+	values[4] = CStringGetTextDatum(user);
+	values[5] = Int32GetDatum((int32) Min(elapsed_us / 1000, PG_INT32_MAX));
+	values[6] = BoolGetDatum(success);
+	rc = pgm_rows_exec(relid,
+					   psprintf("INSERT INTO %1$s (installed_rank, version, description, type, script, "
+								"checksum, installed_by, execution_time, success) "
+								"SELECT COALESCE(pg_catalog.max(installed_rank), 0) OPERATOR(pg_catalog.+) 1, "
+								"$1, $2, 'SQL', $3, $4, $5, $6, $7 FROM %1$s",
+								pgm_rows_qualified(&flyway_table)),
+					   7, types, values, NULL);
+	pgm_spi_check(rc, SPI_OK_INSERT, "writing Flyway's schema history");
+}
+
+static void
+flyway_write_row(PgmTracked *t, PgmFile *file, int64 elapsed_us)
+{
+	flyway_insert(t, file, elapsed_us, true);
+}
+
+/* Only a failure that did not roll back leaves its row (success = false). */
+static void
+flyway_write_failed(PgmTracked *t, int64 version)
+{
+	PgmFile    *file = pgm_rows_file(t, version);
+
+	if (!t->in_flight_steps || file == NULL)
+		return;
+	flyway_insert(t, file, t->started ? GetCurrentTimestamp() - t->started : 0, false);
+}
+
+static bool
+flyway_file_matches(PgmTracked *t, PgmFile *file, const char *recorded)
+{
+	return strcmp(psprintf("%d", flyway_checksum(t, file)), recorded) == 0;
+}
+
+/* PostgreSQLAdvisoryLockTemplate: LOCK_MAGIC_NUM + table.toString().hashCode() */
+static int64
+flyway_lock_key(void)
+{
+	const char *name = "\"public\".\"flyway_schema_history\"";
+	int32		hash = 0;
+	const char *p;
+
+	for (p = name; *p; p++)
+		hash = (int32) ((uint32) hash * 31 + (unsigned char) *p);
+	return FLYWAY_LOCK_MAGIC + hash;
+}
+
+const PgmTracker pgm_tracker_flyway = {
+	.name = "Flyway",
+	.table = "public.flyway_schema_history",
+	.read = flyway_read,
+	.write_begin = flyway_write_begin,
+	.write_restore = flyway_write_nothing,
+	.write_failed = flyway_write_failed,
+	.lock_key = flyway_lock_key,
+	.per_migration = true,
+	.write_row = flyway_write_row,
+	.file_matches = flyway_file_matches,
+};
