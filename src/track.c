@@ -163,3 +163,21 @@ pgm_track_force(PgmTracked *t, int64 version)
 	t->dirty_in_flight = false;
 	t->in_flight = false;
 }
+
+void
+pgm_track_revert_begin(PgmTracked *t, int64 version, bool has_prev, int64 prev)
+{
+	t->tracker->write_revert_begin(t, version, has_prev, prev);
+	t->in_flight = true;
+	t->in_flight_version = version;
+}
+
+void
+pgm_track_reverted(PgmTracked *t, int64 version, bool has_prev, int64 prev)
+{
+	t->tracker->write_reverted(t, version, has_prev, prev);
+	t->noted = 0;
+	t->dirty_cleared = false;
+	t->dirty_in_flight = false;
+	t->in_flight = false;
+}
