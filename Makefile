@@ -12,7 +12,7 @@ PGFILEDESC = "pg_migrate - apply schema migrations inside the server"
 # First creates the extension, last drops it.
 REGRESS = setup apply_todo dollar_quotes failure target_and_rerun bad_names bad_files drift safety \
 	empty_and_zeros adopt_schema_migrations statements privileges update_1_1 security_tracking lint_rules lint_trace lint_apply \
-	track_inflight track_table batch teardown
+	track_inflight track_table batch lifecycle_down lifecycle_to lifecycle_baseline lifecycle_dry_run teardown
 REGRESS_OPTS = --temp-instance=./tmp_regress --temp-config=test/regress.conf
 TAP_TESTS = 1
 

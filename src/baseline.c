@@ -71,7 +71,7 @@ files_up_to(PgmPlan *plan, int64 version, PgmState s1, PgmState s2)
 }
 
 static void
-check_baseline(PgmPlan *plan, int64 version, const char *dir)
+check_baseline(PgmPlan *plan, int64 version)
 {
 	char	   *files;
 	bool		found = false;
@@ -83,10 +83,18 @@ check_baseline(PgmPlan *plan, int64 version, const char *dir)
 	if (!found)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("version " INT64_FORMAT " is not a migration of folder \"%s\"", version, dir),
+				 errmsg("version " INT64_FORMAT " is not a migration of the folder", version),
 				 errhint("Give the version of the newest migration file whose changes the database already has; migrate_status lists them.")));
 
 	pgm_plan_check_dirty(plan);
+
+	files = files_up_to(plan, version, PGM_STATE_FAILED, PGM_STATE_FAILED);
+	if (files != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot baseline up to version " INT64_FORMAT ": migrations up to it failed in an earlier run", version),
+				 errdetail("Failed: %s.", files),
+				 errhint("Clear the failed attempts with migrate_repair once the schema matches what the files would have made, then baseline again.")));
 
 	files = files_up_to(plan, version, PGM_STATE_APPLIED, PGM_STATE_MODIFIED);
 	if (files == NULL)
@@ -94,17 +102,9 @@ check_baseline(PgmPlan *plan, int64 version, const char *dir)
 	if (files != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("migrations up to version " INT64_FORMAT " are already applied", version),
+				 errmsg("cannot baseline up to version " INT64_FORMAT ": migrations up to it are already applied", version),
 				 errdetail("Applied: %s.", files),
 				 errhint("A baseline records migrations that never ran through pg_migrate. Apply the pending ones with migrate_apply, or baseline from a version above the highest applied one.")));
-
-	files = files_up_to(plan, version, PGM_STATE_FAILED, PGM_STATE_FAILED);
-	if (files != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("migrations up to version " INT64_FORMAT " failed in an earlier run", version),
-				 errdetail("Failed: %s.", files),
-				 errhint("Clear the failed attempts with migrate_repair once the schema matches what the files would have made, then baseline again.")));
 }
 
 void
@@ -118,7 +118,7 @@ pgm_baseline_folder(const char *dir, int64 version, PgmAppliedCallback emit, voi
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	plan = pgm_plan_prepare(dir, PGM_LOCK_XACT);
-	check_baseline(plan, version, dir);
+	check_baseline(plan, version);
 
 	pgm_history_writer_init(&writer, dir, NULL);
 	pgm_plan_record_adoption(plan, &writer);

@@ -96,7 +96,7 @@ refuse_dirty(PgmPlan *plan)
 
 /* golang-migrate could not go down from a version it has no file for. */
 static void
-refuse_unknown_tool_version(PgmPlan *plan, const char *dir)
+refuse_unknown_tool_version(PgmPlan *plan)
 {
 	PgmTracked *t = &plan->tracked;
 
@@ -104,15 +104,15 @@ refuse_unknown_tool_version(PgmPlan *plan, const char *dir)
 		(!plan->has_applied || t->upto > plan->max_applied))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("%s says version " INT64_FORMAT " is applied, which is not a migration of folder \"%s\"",
-						t->table, t->upto, dir),
+				 errmsg("%s says version " INT64_FORMAT " is applied, which is not a migration of the folder",
+						t->table, t->upto),
 				 errdetail("Reverting starts from the highest applied version, and the folder has no down migration for it."),
 				 errhint("Revert it with the folder it came from, or call migrate_force with the version the schema matches.")));
 }
 
 /* migrate_to's version: 0 (nothing applied) or a migration of the folder. */
 static void
-check_to_version(PgmPlan *plan, int64 to, const char *dir)
+check_to_version(PgmPlan *plan, int64 to)
 {
 	int			k;
 
@@ -123,7 +123,7 @@ check_to_version(PgmPlan *plan, int64 to, const char *dir)
 			return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("version " INT64_FORMAT " is not a migration of folder \"%s\"", to, dir),
+			 errmsg("version " INT64_FORMAT " is not a migration of the folder", to),
 			 errhint("Give the version of a migration file of the folder, or 0 for no migration applied; migrate_status lists them.")));
 }
 
@@ -270,7 +270,7 @@ pgm_revert_folder(const char *dir, const PgmRevertOptions *opts,
 	}
 
 	if (opts->has_to)
-		check_to_version(plan, opts->to, dir);
+		check_to_version(plan, opts->to);
 	if (opts->all)
 		nsel = napplied;
 	else if (opts->has_to)
@@ -282,7 +282,7 @@ pgm_revert_folder(const char *dir, const PgmRevertOptions *opts,
 	if (nsel > 0)
 	{
 		refuse_dirty(plan);
-		refuse_unknown_tool_version(plan, dir);
+		refuse_unknown_tool_version(plan);
 		refuse_missing_down(applied, nsel);
 	}
 
