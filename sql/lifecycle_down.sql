@@ -138,3 +138,16 @@ SELECT version, name FROM migrate_down(:'faildown');
 
 \c :orig
 DROP DATABASE pgm_life_down;
+
+-- a syntax error in any down file stops the call before any down runs
+CREATE DATABASE pgm_life_down;
+\c pgm_life_down
+CREATE EXTENSION pg_migrate;
+\set syntaxdown :fx '/life_syntaxdown'
+SELECT version, name FROM migrate_apply(:'syntaxdown');
+SELECT version, name FROM migrate_down(:'syntaxdown', NULL);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT to_regclass('public.sd_a') AS sd_a, to_regclass('public.sd_b') AS sd_b;
+SELECT version, state FROM migrate_status(:'syntaxdown');
+\c :orig
+DROP DATABASE pgm_life_down;
