@@ -83,7 +83,6 @@ SELECT * FROM migrate_down(:'basic', -1);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT * FROM migrate_down(NULL);
 SELECT * FROM migrate_down('/nonexistent/pg_migrate/folder');
-SELECT * FROM migrate_down(:'basic', 'x');
 
 -- a down migration sees golang-migrate's in-flight mark: (previous, dirty),
 -- and (-1, dirty) for the first migration (golang-migrate's NilVersion)
