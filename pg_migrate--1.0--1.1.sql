@@ -101,21 +101,23 @@ COMMENT ON FUNCTION migrate_lint(text, boolean, boolean) IS
 REVOKE ALL ON FUNCTION migrate_lint(text, boolean, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION migrate_lint(text, boolean, boolean) TO pg_read_server_files;
 
--- migrate_apply gains lint (off, warn, error; NULL: pg_migrate.lint).
+-- migrate_apply gains lint (off, warn, error; NULL: pg_migrate.lint) and
+-- dry_run (run the pending migrations, then roll them back).
 DROP FUNCTION migrate_apply(text, bigint, boolean, boolean);
 CREATE FUNCTION migrate_apply(dir text, target bigint DEFAULT NULL,
 							  out_of_order boolean DEFAULT false,
 							  ignore_missing boolean DEFAULT false,
-							  lint text DEFAULT NULL)
+							  lint text DEFAULT NULL,
+							  dry_run boolean DEFAULT false)
 RETURNS TABLE(version bigint, name text, duration_ms double precision)
 AS 'MODULE_PATHNAME', 'migrate_apply'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text) IS
+COMMENT ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text, boolean) IS
 	'Applies the pending migrations of a folder on the server, all or nothing';
 
-REVOKE ALL ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text) TO pg_read_server_files;
+REVOKE ALL ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text, boolean) TO pg_read_server_files;
 
 -- The history is written as its owner by pg_migrate's own code: a member
 -- who could insert rows could mark a version applied without running it,
@@ -201,3 +203,43 @@ COMMENT ON FUNCTION migrate_status(text) IS
 
 REVOKE ALL ON FUNCTION migrate_status(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION migrate_status(text) TO pg_read_server_files;
+
+-- Lifecycle: down, to, baseline (issue 9).
+-- A history row can say where it came from: migrate_baseline's rows say
+-- they were recorded without running.
+ALTER TABLE pgmigrate.history ADD COLUMN note text;
+COMMENT ON COLUMN pgmigrate.history.note IS
+	'Where the row came from when no migration ran for it (migrate_baseline); NULL otherwise';
+
+CREATE FUNCTION migrate_down(dir text, steps integer DEFAULT 1)
+RETURNS TABLE(version bigint, name text, duration_ms double precision)
+AS 'MODULE_PATHNAME', 'migrate_down'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION migrate_down(text, integer) IS
+	'Reverts the newest applied migrations of a folder (NULL steps: all) with their down migrations, all or nothing';
+
+REVOKE ALL ON FUNCTION migrate_down(text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migrate_down(text, integer) TO pg_read_server_files;
+
+CREATE FUNCTION migrate_to(dir text, version bigint)
+RETURNS TABLE(version bigint, name text, direction text, duration_ms double precision)
+AS 'MODULE_PATHNAME', 'migrate_to'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION migrate_to(text, bigint) IS
+	'Reverts or applies migrations of a folder until exactly the given version is the newest applied, all or nothing';
+
+REVOKE ALL ON FUNCTION migrate_to(text, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migrate_to(text, bigint) TO pg_read_server_files;
+
+CREATE FUNCTION migrate_baseline(dir text, version bigint)
+RETURNS TABLE(version bigint, name text)
+AS 'MODULE_PATHNAME', 'migrate_baseline'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION migrate_baseline(text, bigint) IS
+	'Records the migrations of a folder up to a version as applied without running them';
+
+REVOKE ALL ON FUNCTION migrate_baseline(text, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migrate_baseline(text, bigint) TO pg_read_server_files;

@@ -231,6 +231,7 @@ record_failure(RunState *rs, PgmFile *file, ErrorData *edata, bool log)
 	pgm_history_writer_init(&writer, rs->opts->dir, rs->opts->applied_by);
 	pgm_history_record(&writer, PGM_HIST_FAILED, file->version, file->name,
 					   file, -1, line);
+	rs->plan->tracked.error = line;	/* Prisma keeps it in its logs */
 	pgm_track_failed(&rs->plan->tracked, file->version);
 	pgm_unit_end();
 

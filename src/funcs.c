@@ -16,6 +16,7 @@
 
 #include "apply.h"
 #include "compat.h"
+#include "dry_run.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "folder.h"
@@ -68,7 +69,8 @@ emit_applied(int64 version, const char *name, double duration_ms, void *arg)
 /*
  * migrate_apply(dir text, target bigint DEFAULT NULL,
  *				 out_of_order boolean DEFAULT false,
- *				 ignore_missing boolean DEFAULT false)
+ *				 ignore_missing boolean DEFAULT false,
+ *				 lint text DEFAULT NULL, dry_run boolean DEFAULT false)
  *	  RETURNS TABLE(version bigint, name text, duration_ms double precision)
  */
 Datum
@@ -76,6 +78,7 @@ migrate_apply(PG_FUNCTION_ARGS)
 {
 	PgmPlanOptions opts;
 	char	   *dir;
+	bool		dry_run;
 
 	pgm_check_access();
 	dir = pgm_folder_argument(fcinfo, 0);
@@ -88,10 +91,14 @@ migrate_apply(PG_FUNCTION_ARGS)
 	/* 1.0's migrate_apply has four arguments */
 	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
 		opts.lint = text_to_cstring(PG_GETARG_TEXT_PP(4));
+	dry_run = PG_NARGS() > 5 && !PG_ARGISNULL(5) && PG_GETARG_BOOL(5);
 
 	pgm_check_primary();
 	pgm_init_materialized_srf(fcinfo);
-	pgm_apply_folder(dir, &opts, emit_applied, fcinfo->resultinfo);
+	if (dry_run)
+		pgm_apply_folder_dry_run(dir, &opts, emit_applied, fcinfo->resultinfo);
+	else
+		pgm_apply_folder(dir, &opts, emit_applied, fcinfo->resultinfo);
 	return (Datum) 0;
 }
 

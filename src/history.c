@@ -127,6 +127,7 @@ void
 pgm_history_writer_init(PgmHistoryWriter *w, const char *directory, const char *applied_by)
 {
 	w->insert_plan = NULL;
+	w->note = NULL;
 	w->directory = pstrdup(directory);
 	/* taken now: the rows are written as the table's owner */
 	w->applied_by = pstrdup(applied_by ? applied_by :
@@ -139,23 +140,23 @@ pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
 				   double duration_ms, const char *error)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	Datum		values[10];
-	char		nulls[10];
+	Datum		values[11];
+	char		nulls[11];
 	PgmAsOwner	owner;
 	int			rc;
 
 	pgm_as_bookkeeping_owner_begin("history", &owner);
 	if (w->insert_plan == NULL)
 	{
-		Oid			argtypes[10] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-		TEXTOID, FLOAT8OID, TEXTOID, TEXTOID, TEXTOID};
+		Oid			argtypes[11] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTOID, FLOAT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
 
 		w->insert_plan = SPI_prepare("INSERT INTO pgmigrate.history "
 									 "(version, name, file, directory, checksum, state, duration_ms, "
-									 "applied_by, error, version_text) "
+									 "applied_by, error, version_text, note) "
 									 "VALUES ($1, $2, $3, $4, $5, $6, $7, "
-									 "$8, $9, $10)",
-									 10, argtypes);
+									 "$8, $9, $10, $11)",
+									 11, argtypes);
 		if (w->insert_plan == NULL)
 			elog(ERROR, "preparing history insert failed: %s",
 				 SPI_result_code_string(SPI_result));
@@ -177,6 +178,8 @@ pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
 	nulls[8] = error ? ' ' : 'n';
 	values[9] = file ? CStringGetTextDatum(file->version_text) : (Datum) 0;
 	nulls[9] = file ? ' ' : 'n';
+	values[10] = w->note ? CStringGetTextDatum(w->note) : (Datum) 0;
+	nulls[10] = w->note ? ' ' : 'n';
 
 	rc = SPI_execute_plan(w->insert_plan, values, nulls, false, 0);
 	pgm_spi_check(rc, SPI_OK_INSERT, "recording migration history");

@@ -47,6 +47,8 @@ typedef struct PgmHistoryWriter
 	SPIPlanPtr	insert_plan;
 	char	   *directory;
 	char	   *applied_by;		/* NULL: the current role */
+	char	   *note;			/* where a row came from (migrate_baseline),
+								 * or NULL; set after pgm_history_writer_init */
 } PgmHistoryWriter;
 
 extern bool pgm_history_is_applied_state(const char *state);

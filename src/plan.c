@@ -183,6 +183,7 @@ pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmTracked *tracked)
 	PgmPlan    *plan = palloc0(sizeof(PgmPlan));
 	int			k;
 
+	plan->folder = folder;
 	plan->tracked = *tracked;
 	plan->backfill = tracked->tracker != NULL && tracked->tracker->per_migration &&
 		!tracked->exists;
@@ -474,10 +475,9 @@ files_in_state(PgmPlan *plan, PgmState state)
 }
 
 void
-pgm_plan_check(PgmPlan *plan, const PgmPlanOptions *opts)
+pgm_plan_check_dirty(PgmPlan *plan)
 {
 	PgmTracked *t = &plan->tracked;
-	char	   *files;
 
 	if (t->exists && t->dirty && !dirty_is_ours(plan) &&
 		t->tracker != NULL && t->tracker->per_migration)
@@ -496,6 +496,14 @@ pgm_plan_check(PgmPlan *plan, const PgmPlanOptions *opts)
 						   t->table, t->dirty_version),
 				 errhint("Check the schema by hand and finish or undo migration " INT64_FORMAT ", then call migrate_force with the version the schema now matches.",
 						 t->dirty_version)));
+}
+
+void
+pgm_plan_check(PgmPlan *plan, const PgmPlanOptions *opts)
+{
+	char	   *files;
+
+	pgm_plan_check_dirty(plan);
 
 	files = files_in_state(plan, PGM_STATE_MODIFIED);
 	if (files != NULL)

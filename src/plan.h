@@ -47,6 +47,7 @@ typedef struct PgmPlanItem
 
 typedef struct PgmPlan
 {
+	PgmFolder  *folder;			/* what the plan was built from, or NULL */
 	int			n;
 	PgmPlanItem *items;			/* ascending version */
 	bool		has_applied;
@@ -102,6 +103,12 @@ extern PgmPlan *pgm_plan_prepare(const char *dir, PgmLockMode lockmode);
  * missing files or out-of-order versions.
  */
 extern void pgm_plan_check(PgmPlan *plan, const PgmPlanOptions *opts);
+
+/*
+ * The part of the gate every change of the schema passes (migrate_down and
+ * migrate_baseline too): a dirty table left by another tool.
+ */
+extern void pgm_plan_check_dirty(PgmPlan *plan);
 
 /* Does this item run in a call with these options? */
 extern bool pgm_plan_item_runs(PgmPlanItem *item, const PgmPlanOptions *opts);

@@ -251,3 +251,38 @@ pgm_track_force(PgmTracked *t, int64 version)
 	t->dirty_in_flight = false;
 	t->in_flight = false;
 }
+
+void
+pgm_track_check_revert(const PgmTracker *tracker)
+{
+	if (tracker->write_reverted == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("migrate_down cannot record a revert in %s's table %s",
+						tracker->name, tracker->table),
+				 errdetail("%s records no down migrations in its table that pg_migrate could write as it would.",
+						   tracker->name),
+				 errhint("Revert with the tool itself, or write a new migration that undoes the change.")));
+}
+
+void
+pgm_track_revert_begin(PgmTracked *t, int64 version, bool has_prev, int64 prev)
+{
+	/* per-row tools have no in-flight state for a revert */
+	if (t->tracker->write_revert_begin == NULL)
+		return;
+	t->tracker->write_revert_begin(t, version, has_prev, prev);
+	t->in_flight = true;
+	t->in_flight_version = version;
+}
+
+void
+pgm_track_reverted(PgmTracked *t, int64 version, bool has_prev, int64 prev)
+{
+	pgm_track_check_revert(t->tracker);
+	t->tracker->write_reverted(t, version, has_prev, prev);
+	t->noted = 0;
+	t->dirty_cleared = false;
+	t->dirty_in_flight = false;
+	t->in_flight = false;
+}

@@ -123,6 +123,19 @@ typedef struct PgmTracker
 	/* Makes the table say that version failed part-way. */
 	void		(*write_failed) (PgmTracked *t, int64 version);
 
+	/*
+	 * Going down (migrate_down): what the tool's own down writes.  Before
+	 * version's down migration runs, its in-flight mark (golang-migrate:
+	 * (prev, dirty = true), or (-1, true) when nothing stays applied, its
+	 * NilVersion); after it, version is no longer applied and prev, if
+	 * has_prev, is the highest version that is (golang-migrate: (prev,
+	 * false), or no row).  Creates the table if missing.
+	 */
+	void		(*write_revert_begin) (PgmTracked *t, int64 version,
+									   bool has_prev, int64 prev);
+	void		(*write_reverted) (PgmTracked *t, int64 version,
+								   bool has_prev, int64 prev);
+
 	/* The advisory-lock key the tool takes in this database. */
 	int64		(*lock_key) (void);
 
@@ -198,6 +211,21 @@ extern void pgm_track_begin(PgmTracked *t, int64 version);
 
 /* A failed migration: the table says it failed part-way. */
 extern void pgm_track_failed(PgmTracked *t, int64 version);
+
+/*
+ * Going down is not the rule's: migrate_down (revert.c) writes, for each
+ * migration it reverts, newest first, what the tool's own down writes
+ * (PgmTracker.write_revert_begin before the down migration runs,
+ * write_reverted after it), in the same transaction.  prev is the highest
+ * version still applied afterwards (has_prev false: none).
+ */
+/* An ERROR (0A000) for a tool whose table pg_migrate cannot revert. */
+extern void pgm_track_check_revert(const PgmTracker *tracker);
+
+extern void pgm_track_revert_begin(PgmTracked *t, int64 version,
+								   bool has_prev, int64 prev);
+extern void pgm_track_reverted(PgmTracked *t, int64 version,
+							   bool has_prev, int64 prev);
 
 /* migrate_force: the table says version is applied, clean, whatever it said. */
 extern void pgm_track_force(PgmTracked *t, int64 version);

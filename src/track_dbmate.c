@@ -79,6 +79,25 @@ dbmate_write_row(PgmTracked *t, PgmFile *file, int64 elapsed_us)
 	pgm_spi_check(rc, SPI_OK_INSERT, "writing dbmate's schema_migrations");
 }
 
+/* dbmate's rollback: delete from schema_migrations where version = $1 */
+static void
+dbmate_write_reverted(PgmTracked *t, int64 version, bool has_prev, int64 prev)
+{
+	Oid			relid = pgm_rows_ensure(t, &dbmate_table);
+	PgmFile    *file = pgm_rows_file(t, version);
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+
+	if (file == NULL)
+		elog(ERROR, "no migration file for version " INT64_FORMAT, version);
+	values[0] = CStringGetTextDatum(file->version_text);
+	pgm_spi_check(pgm_rows_exec(relid,
+								psprintf("delete from %s where version OPERATOR(pg_catalog.=) $1",
+										 pgm_rows_qualified(&dbmate_table)),
+								1, types, values, NULL),
+				  SPI_OK_DELETE, "writing dbmate's schema_migrations");
+}
+
 const PgmTracker pgm_tracker_dbmate = {
 	.name = "dbmate",
 	.table = "public.schema_migrations",
@@ -89,4 +108,5 @@ const PgmTracker pgm_tracker_dbmate = {
 	.lock_key = pgm_rows_own_lock_key,
 	.per_migration = true,
 	.write_row = dbmate_write_row,
+	.write_reverted = dbmate_write_reverted,
 };

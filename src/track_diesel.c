@@ -87,6 +87,33 @@ diesel_write_row(PgmTracked *t, PgmFile *file, int64 elapsed_us)
 	pgm_spi_check(rc, SPI_OK_INSERT, "writing diesel's migration table");
 }
 
+/* diesel's revert: DELETE FROM __diesel_schema_migrations WHERE version = $1 */
+static void
+diesel_write_reverted(PgmTracked *t, int64 version, bool has_prev, int64 prev)
+{
+	Oid			relid = pgm_rows_ensure(t, &diesel_table);
+	PgmFile    *file = pgm_rows_file(t, version);
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	char	   *text;
+	char	   *w;
+	const char *r;
+
+	if (file == NULL)
+		elog(ERROR, "no migration file for version " INT64_FORMAT, version);
+	text = w = palloc(strlen(file->version_text) + 1);
+	for (r = file->version_text; *r; r++)
+		if (*r != '-')
+			*w++ = *r;
+	*w = '\0';
+	values[0] = CStringGetTextDatum(text);
+	pgm_spi_check(pgm_rows_exec(relid,
+								psprintf("DELETE FROM %s WHERE version OPERATOR(pg_catalog.=) $1",
+										 pgm_rows_qualified(&diesel_table)),
+								1, types, values, NULL),
+				  SPI_OK_DELETE, "writing diesel's migration table");
+}
+
 const PgmTracker pgm_tracker_diesel = {
 	.name = "diesel",
 	.table = "public.__diesel_schema_migrations",
@@ -97,4 +124,5 @@ const PgmTracker pgm_tracker_diesel = {
 	.lock_key = pgm_rows_own_lock_key,
 	.per_migration = true,
 	.write_row = diesel_write_row,
+	.write_reverted = diesel_write_reverted,
 };

@@ -433,6 +433,30 @@ golang_write_restore(PgmTracked *t)
 }
 
 /*
+ * migrate.go's down: runMigrations with the migration's TargetVersion, the
+ * previous version (or NilVersion, -1): SetVersion(prev, true) before the
+ * down migration runs (a dirty NilVersion is written as (-1, true),
+ * golang-migrate issue 330), SetVersion(prev, false) after it (no row for
+ * NilVersion).
+ */
+static void
+golang_write_revert_begin(PgmTracked *t, int64 version, bool has_prev, int64 prev)
+{
+	golang_store(t, true, has_prev ? prev : -1, true);
+}
+
+static void
+golang_write_reverted(PgmTracked *t, int64 version, bool has_prev, int64 prev)
+{
+	golang_store(t, has_prev, prev, false);
+	t->exists = true;
+	t->has_upto = has_prev;
+	t->upto = has_prev ? prev : 0;
+	t->dirty = false;
+	t->dirty_version = 0;
+}
+
+/*
  * golang-migrate v4's key (database.GenerateAdvisoryLockId): CRC-32 (IEEE)
  * of "<schema>\0<table>\0<database>", times a salt, as uint32, with the
  * schema and table of pg_migrate.version_table.  Older golang-migrate
@@ -472,5 +496,7 @@ PgmTracker	pgm_tracker_golang = {
 	.write_restore = golang_write_restore,
 	.write_applied = golang_write_applied,
 	.write_failed = golang_write_failed,
+	.write_revert_begin = golang_write_revert_begin,
+	.write_reverted = golang_write_reverted,
 	.lock_key = golang_lock_key,
 };

@@ -130,6 +130,22 @@ goose_lock_key(void)
 	return GOOSE_LOCK_ID;
 }
 
+/* goose's down: DELETE FROM goose_db_version WHERE version_id = $1 */
+static void
+goose_write_reverted(PgmTracked *t, int64 version, bool has_prev, int64 prev)
+{
+	Oid			relid = pgm_rows_ensure(t, &goose_table);
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+
+	values[0] = Int64GetDatum(version);
+	pgm_spi_check(pgm_rows_exec(relid,
+								psprintf("DELETE FROM %s WHERE version_id OPERATOR(pg_catalog.=) $1",
+										 pgm_rows_qualified(&goose_table)),
+								1, types, values, NULL),
+				  SPI_OK_DELETE, "writing goose's version table");
+}
+
 const PgmTracker pgm_tracker_goose = {
 	.name = "goose",
 	.table = "public.goose_db_version",
@@ -140,4 +156,5 @@ const PgmTracker pgm_tracker_goose = {
 	.lock_key = goose_lock_key,
 	.per_migration = true,
 	.write_row = goose_write_row,
+	.write_reverted = goose_write_reverted,
 };

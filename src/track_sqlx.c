@@ -184,6 +184,22 @@ sqlx_lock_key(void)
 	return SQLX_LOCK_SALT * (int64) (uint32) crc;
 }
 
+/* sqlx's revert: DELETE FROM _sqlx_migrations WHERE version = $1 */
+static void
+sqlx_write_reverted(PgmTracked *t, int64 version, bool has_prev, int64 prev)
+{
+	Oid			relid = pgm_rows_ensure(t, &sqlx_table);
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+
+	values[0] = Int64GetDatum(version);
+	pgm_spi_check(pgm_rows_exec(relid,
+								psprintf("DELETE FROM %s WHERE version OPERATOR(pg_catalog.=) $1",
+										 pgm_rows_qualified(&sqlx_table)),
+								1, types, values, NULL),
+				  SPI_OK_DELETE, "writing sqlx's migration table");
+}
+
 const PgmTracker pgm_tracker_sqlx = {
 	.name = "sqlx",
 	.table = "public._sqlx_migrations",
@@ -194,6 +210,7 @@ const PgmTracker pgm_tracker_sqlx = {
 	.lock_key = sqlx_lock_key,
 	.per_migration = true,
 	.write_row = sqlx_write_row,
+	.write_reverted = sqlx_write_reverted,
 	.file_matches = sqlx_file_matches,
 };
 
