@@ -103,5 +103,9 @@ CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT 
 SELECT version FROM migrate_apply(:'scratch' || '/rev');
 SELECT version, description, success FROM _sqlx_migrations;
 SELECT to_regclass('schema_migrations') AS golang_table;
+-- migrate_down deletes the row, as sqlx's revert does
+SELECT version, name FROM migrate_down(:'scratch' || '/rev');
+SELECT count(*) AS rows_left FROM _sqlx_migrations;
+SELECT to_regclass('sq_rev') AS reverted;
 \c :orig
 DROP DATABASE pgm_track_sqlx;
