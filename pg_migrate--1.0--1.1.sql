@@ -89,17 +89,17 @@ GRANT SELECT ON @extschema@.migrate_schedules TO pg_read_server_files;
 
 -- migrate_lint: which statement takes which lock on which table.
 CREATE FUNCTION migrate_lint(dir text, pending_only boolean DEFAULT true,
-							 trace boolean DEFAULT false)
+							 trace boolean DEFAULT false, format text DEFAULT NULL)
 RETURNS TABLE(version bigint, file text, line integer, statement text,
 			  rule text, severity text, message text, hint text)
 AS 'MODULE_PATHNAME', 'migrate_lint'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION migrate_lint(text, boolean, boolean) IS
+COMMENT ON FUNCTION migrate_lint(text, boolean, boolean, text) IS
 	'Lists which statement of the pending migrations takes which lock on which table, with the safe recipe';
 
-REVOKE ALL ON FUNCTION migrate_lint(text, boolean, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION migrate_lint(text, boolean, boolean) TO pg_read_server_files;
+REVOKE ALL ON FUNCTION migrate_lint(text, boolean, boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migrate_lint(text, boolean, boolean, text) TO pg_read_server_files;
 
 -- migrate_apply gains lint (off, warn, error; NULL: pg_migrate.lint) and
 -- dry_run (run the pending migrations, then roll them back).
@@ -108,16 +108,17 @@ CREATE FUNCTION migrate_apply(dir text, target bigint DEFAULT NULL,
 							  out_of_order boolean DEFAULT false,
 							  ignore_missing boolean DEFAULT false,
 							  lint text DEFAULT NULL,
-							  dry_run boolean DEFAULT false)
+							  dry_run boolean DEFAULT false,
+							  format text DEFAULT NULL)
 RETURNS TABLE(version bigint, name text, duration_ms double precision)
 AS 'MODULE_PATHNAME', 'migrate_apply'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text, boolean) IS
+COMMENT ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text, boolean, text) IS
 	'Applies the pending migrations of a folder on the server, all or nothing';
 
-REVOKE ALL ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text, boolean) TO pg_read_server_files;
+REVOKE ALL ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text, boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text, boolean, text) TO pg_read_server_files;
 
 -- The history is written as its owner by pg_migrate's own code: a member
 -- who could insert rows could mark a version applied without running it,
@@ -129,15 +130,16 @@ REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON pgmigrate.history FROM pg_read_server
 CREATE PROCEDURE migrate_run(dir text, target bigint DEFAULT NULL,
 							 out_of_order boolean DEFAULT false,
 							 ignore_missing boolean DEFAULT false,
-							 lint text DEFAULT NULL)
+							 lint text DEFAULT NULL,
+							 format text DEFAULT NULL)
 AS 'MODULE_PATHNAME', 'migrate_run'
 LANGUAGE C;
 
-COMMENT ON PROCEDURE migrate_run(text, bigint, boolean, boolean, text) IS
+COMMENT ON PROCEDURE migrate_run(text, bigint, boolean, boolean, text, text) IS
 	'Applies the pending migrations of a folder in this session, committing each one';
 
-REVOKE ALL ON PROCEDURE migrate_run(text, bigint, boolean, boolean, text) FROM PUBLIC;
-GRANT EXECUTE ON PROCEDURE migrate_run(text, bigint, boolean, boolean, text) TO pg_read_server_files;
+REVOKE ALL ON PROCEDURE migrate_run(text, bigint, boolean, boolean, text, text) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE migrate_run(text, bigint, boolean, boolean, text, text) TO pg_read_server_files;
 
 -- migrate_await: migrate_wait holding no snapshot while it waits.
 CREATE PROCEDURE migrate_await(job_id bigint, timeout interval DEFAULT NULL,
@@ -192,17 +194,17 @@ GRANT SELECT ON @extschema@.migrate_jobs TO pg_read_server_files;
 -- migrate_status gains progress: a batched data migration's, and "running"
 -- while a backend runs it.
 DROP FUNCTION migrate_status(text);
-CREATE FUNCTION migrate_status(dir text DEFAULT NULL)
+CREATE FUNCTION migrate_status(dir text DEFAULT NULL, format text DEFAULT NULL)
 RETURNS TABLE(version bigint, name text, state text, applied_at timestamptz,
 			  duration_ms double precision, checksum text, progress text)
 AS 'MODULE_PATHNAME', 'migrate_status'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION migrate_status(text) IS
+COMMENT ON FUNCTION migrate_status(text, text) IS
 	'Shows each migration of a folder and of the history with its state';
 
-REVOKE ALL ON FUNCTION migrate_status(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION migrate_status(text) TO pg_read_server_files;
+REVOKE ALL ON FUNCTION migrate_status(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migrate_status(text, text) TO pg_read_server_files;
 
 -- Lifecycle: down, to, baseline (issue 9).
 -- A history row can say where it came from: migrate_baseline's rows say
@@ -211,35 +213,50 @@ ALTER TABLE pgmigrate.history ADD COLUMN note text;
 COMMENT ON COLUMN pgmigrate.history.note IS
 	'Where the row came from when no migration ran for it (migrate_baseline); NULL otherwise';
 
-CREATE FUNCTION migrate_down(dir text, steps integer DEFAULT 1)
+CREATE FUNCTION migrate_down(dir text, steps integer DEFAULT 1, format text DEFAULT NULL)
 RETURNS TABLE(version bigint, name text, duration_ms double precision)
 AS 'MODULE_PATHNAME', 'migrate_down'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION migrate_down(text, integer) IS
+COMMENT ON FUNCTION migrate_down(text, integer, text) IS
 	'Reverts the newest applied migrations of a folder (NULL steps: all) with their down migrations, all or nothing';
 
-REVOKE ALL ON FUNCTION migrate_down(text, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION migrate_down(text, integer) TO pg_read_server_files;
+REVOKE ALL ON FUNCTION migrate_down(text, integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migrate_down(text, integer, text) TO pg_read_server_files;
 
-CREATE FUNCTION migrate_to(dir text, version bigint)
+CREATE FUNCTION migrate_to(dir text, version bigint, format text DEFAULT NULL)
 RETURNS TABLE(version bigint, name text, direction text, duration_ms double precision)
 AS 'MODULE_PATHNAME', 'migrate_to'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION migrate_to(text, bigint) IS
+COMMENT ON FUNCTION migrate_to(text, bigint, text) IS
 	'Reverts or applies migrations of a folder until exactly the given version is the newest applied, all or nothing';
 
-REVOKE ALL ON FUNCTION migrate_to(text, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION migrate_to(text, bigint) TO pg_read_server_files;
+REVOKE ALL ON FUNCTION migrate_to(text, bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migrate_to(text, bigint, text) TO pg_read_server_files;
 
-CREATE FUNCTION migrate_baseline(dir text, version bigint)
+CREATE FUNCTION migrate_baseline(dir text, version bigint, format text DEFAULT NULL)
 RETURNS TABLE(version bigint, name text)
 AS 'MODULE_PATHNAME', 'migrate_baseline'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION migrate_baseline(text, bigint) IS
+COMMENT ON FUNCTION migrate_baseline(text, bigint, text) IS
 	'Records the migrations of a folder up to a version as applied without running them';
 
-REVOKE ALL ON FUNCTION migrate_baseline(text, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION migrate_baseline(text, bigint) TO pg_read_server_files;
+REVOKE ALL ON FUNCTION migrate_baseline(text, bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migrate_baseline(text, bigint, text) TO pg_read_server_files;
+
+-- Every folder function takes the folder's format (golang-migrate, sqlx,
+-- dbmate, goose, flyway, diesel, prisma, drizzle; NULL: pg_migrate.format,
+-- else detected); migrate_validate, from 1.0, is re-created with it.
+DROP FUNCTION migrate_validate(text);
+CREATE FUNCTION migrate_validate(dir text, format text DEFAULT NULL)
+RETURNS TABLE(file text, version bigint, severity text, problem text)
+AS 'MODULE_PATHNAME', 'migrate_validate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION migrate_validate(text, text) IS
+	'Lists every problem of a folder without applying anything; empty means clean';
+
+REVOKE ALL ON FUNCTION migrate_validate(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migrate_validate(text, text) TO pg_read_server_files;

@@ -98,10 +98,11 @@ TABLE schema_migrations;
 \set nodown :fx '/life_nodown'
 SELECT version, name FROM migrate_apply(:'nodown');
 SELECT count(*) AS history_rows FROM pgmigrate.history \gset
-\set VERBOSITY verbose
+\set VERBOSITY sqlstate
+SELECT * FROM migrate_down(:'nodown');
+\set VERBOSITY default
 SELECT * FROM migrate_down(:'nodown');
 SELECT * FROM migrate_down(:'nodown', NULL);
-\set VERBOSITY default
 SELECT count(*) = :history_rows AS history_unchanged FROM pgmigrate.history;
 SELECT to_regclass('public.nd_c') AS nd_c;
 TABLE schema_migrations;

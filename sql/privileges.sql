@@ -17,11 +17,11 @@ SELECT * FROM migrate_apply('/nonexistent');
 RESET ROLE;
 
 -- EXECUTE granted by hand is not enough: the file-reading rule still holds
-GRANT EXECUTE ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text, boolean) TO pgm_app;
+GRANT EXECUTE ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text, boolean, text) TO pgm_app;
 SET ROLE pgm_app;
 SELECT * FROM migrate_apply(:'todo');
 RESET ROLE;
-REVOKE EXECUTE ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text, boolean) FROM pgm_app;
+REVOKE EXECUTE ON FUNCTION migrate_apply(text, bigint, boolean, boolean, text, boolean, text) FROM pgm_app;
 
 GRANT pg_read_server_files TO pgm_app;
 -- members of pg_read_server_files that are not superusers may only use

@@ -94,6 +94,7 @@
 #include "exec_toplevel.h"
 #include "executor/spi.h"
 #include "folder.h"
+#include "format.h"
 #include "history.h"
 #include "lint.h"
 #include "lib/stringinfo.h"
@@ -175,6 +176,8 @@ prepare_run(RunState *rs)
 	}
 	pgm_unit_begin();
 	MemoryContextSwitchTo(rs->cxt);
+	/* a format argument holds for one transaction: this one reads the folder */
+	pgm_format_argument(opts->format);
 	plan = rs->plan = pgm_plan_prepare(rs->opts->dir, PGM_LOCK_SESSION);
 	pgm_plan_check(plan, opts);
 	rs->lint = pgm_lint_start(opts->lint);

@@ -15,6 +15,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "format.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
@@ -237,9 +238,38 @@ pgm_format_init(void)
 							   check_format, NULL, NULL);
 }
 
+/*
+ * A format argument of the SQL function being called (migrate_apply(...,
+ * format => 'goose')); cleared when the transaction ends, and set (or
+ * cleared) by every folder function as it starts.
+ */
+static const PgmFormat *format_argument = NULL;
+static bool format_callback_registered = false;
+
+static void
+format_xact_callback(XactEvent event, void *arg)
+{
+	format_argument = NULL;
+}
+
+void
+pgm_format_argument(const char *name)
+{
+	const PgmFormat *format = name != NULL ? pgm_format_from_arg(name) : NULL;
+
+	if (!format_callback_registered)
+	{
+		RegisterXactCallback(format_xact_callback, NULL);
+		format_callback_registered = true;
+	}
+	format_argument = format;
+}
+
 const PgmFormat *
 pgm_format_setting(void)
 {
+	if (format_argument != NULL)
+		return format_argument;
 	if (pgm_format_name == NULL || pgm_format_name[0] == '\0')
 		return NULL;
 	return pgm_format_by_name(pgm_format_name);

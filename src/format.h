@@ -92,6 +92,12 @@ extern const PgmFormat *pgm_format_by_name(const char *name);
  */
 extern const PgmFormat *pgm_format_from_arg(const char *name);
 
+/*
+ * The format argument of the folder function being called (NULL: none,
+ * pg_migrate.format or detection); until the transaction ends.
+ */
+extern void pgm_format_argument(const char *name);
+
 /* The names pgm_format_by_name takes, for messages: "golang-migrate, ..." */
 extern const char *pgm_format_names(void);
 

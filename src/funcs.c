@@ -20,6 +20,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "folder.h"
+#include "format.h"
 #include "funcs.h"
 #include "funcapi.h"
 #include "history.h"
@@ -53,6 +54,13 @@ pgm_folder_argument(FunctionCallInfo fcinfo, int argno)
 	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
+void
+pgm_format_arg(FunctionCallInfo fcinfo, int argno)
+{
+	pgm_format_argument(PG_NARGS() > argno && !PG_ARGISNULL(argno) ?
+						text_to_cstring(PG_GETARG_TEXT_PP(argno)) : NULL);
+}
+
 static void
 emit_applied(int64 version, const char *name, double duration_ms, void *arg)
 {
@@ -82,6 +90,7 @@ migrate_apply(PG_FUNCTION_ARGS)
 
 	pgm_check_access();
 	dir = pgm_folder_argument(fcinfo, 0);
+	pgm_format_arg(fcinfo, 6);
 	memset(&opts, 0, sizeof(opts));
 	opts.has_target = !PG_ARGISNULL(1);
 	if (opts.has_target)
@@ -212,6 +221,7 @@ migrate_status(PG_FUNCTION_ARGS)
 	pgm_check_access();
 	if (!PG_ARGISNULL(0))
 		dir = pgm_folder_argument(fcinfo, 0);
+	pgm_format_arg(fcinfo, 1);
 
 	pgm_init_materialized_srf(fcinfo);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
@@ -262,6 +272,7 @@ migrate_validate(PG_FUNCTION_ARGS)
 
 	pgm_check_access();
 	dir = pgm_folder_argument(fcinfo, 0);
+	pgm_format_arg(fcinfo, 1);
 	pgm_init_materialized_srf(fcinfo);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 

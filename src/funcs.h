@@ -16,4 +16,7 @@
 /* The migration folder argument; NULL is an error (22004). */
 extern char *pgm_folder_argument(FunctionCallInfo fcinfo, int argno);
 
+/* The format argument argno (NULL or absent: pg_migrate.format, detection). */
+extern void pgm_format_arg(FunctionCallInfo fcinfo, int argno);
+
 #endif							/* PGM_FUNCS_H */

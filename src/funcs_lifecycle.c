@@ -101,6 +101,7 @@ migrate_down(PG_FUNCTION_ARGS)
 
 	pgm_check_access();
 	dir = pgm_folder_argument(fcinfo, 0);
+	pgm_format_arg(fcinfo, 2);
 	memset(&opts, 0, sizeof(opts));
 	opts.all = PG_ARGISNULL(1);
 	if (!opts.all)
@@ -142,6 +143,7 @@ migrate_to(PG_FUNCTION_ARGS)
 
 	pgm_check_access();
 	dir = pgm_folder_argument(fcinfo, 0);
+	pgm_format_arg(fcinfo, 2);
 	version = version_argument(fcinfo, 1, "Give the version of a migration file of the folder, or 0 for none applied.");
 
 	pgm_check_primary();
@@ -175,6 +177,7 @@ migrate_baseline(PG_FUNCTION_ARGS)
 
 	pgm_check_access();
 	dir = pgm_folder_argument(fcinfo, 0);
+	pgm_format_arg(fcinfo, 2);
 	version = version_argument(fcinfo, 1, "Give the version of the newest migration file whose changes the database already has.");
 	pgm_check_primary();
 	pgm_init_materialized_srf(fcinfo);

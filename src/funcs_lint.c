@@ -42,6 +42,7 @@ migrate_lint(PG_FUNCTION_ARGS)
 
 	pgm_check_access();
 	dir = pgm_folder_argument(fcinfo, 0);
+	pgm_format_arg(fcinfo, 3);
 	pending_only = PG_ARGISNULL(1) || PG_GETARG_BOOL(1);
 	trace = !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
 	if (trace && !pending_only)

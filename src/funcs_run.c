@@ -36,6 +36,7 @@
 #include "apply_worker.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "format.h"
 #include "funcs.h"
 #include "nodes/parsenodes.h"
 #include "policy.h"
@@ -96,6 +97,9 @@ migrate_run(PG_FUNCTION_ARGS)
 	plan.ignore_missing = !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
 	if (!PG_ARGISNULL(4))
 		plan.lint = text_to_cstring(PG_GETARG_TEXT_PP(4));
+	if (PG_NARGS() > 5 && !PG_ARGISNULL(5))
+		plan.format = text_to_cstring(PG_GETARG_TEXT_PP(5));
+	pgm_format_argument(plan.format);	/* a bad name fails here, at once */
 	pgm_check_primary();
 
 	memset(&opts, 0, sizeof(opts));

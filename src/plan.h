@@ -65,6 +65,7 @@ typedef struct PgmPlanOptions
 	bool		out_of_order;	/* apply pending versions below the highest applied */
 	bool		ignore_missing; /* go on when applied files are missing */
 	const char *lint;			/* off, warn, error; NULL: pg_migrate.lint */
+	const char *format;			/* the folder's tool; NULL: pg_migrate.format */
 } PgmPlanOptions;
 
 /* How pgm_plan_prepare takes the migration lock. */
