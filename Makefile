@@ -16,7 +16,7 @@ REGRESS = setup apply_todo dollar_quotes failure target_and_rerun bad_names bad_
 	format_detect format_sqlx format_dbmate format_goose format_flyway format_diesel format_prisma \
 	format_drizzle format_atlas transaction_noops exec_parsed caught_failure \
 	track_sqlx track_goose track_dbmate track_flyway track_diesel track_prisma track_drizzle \
-	lifecycle_down lifecycle_to lifecycle_baseline lifecycle_dry_run teardown
+	lifecycle_down lifecycle_to lifecycle_baseline lifecycle_dry_run format_argument teardown
 REGRESS_OPTS = --temp-instance=./tmp_regress --temp-config=test/regress.conf
 TAP_TESTS = 1
 
