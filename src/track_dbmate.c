@@ -6,9 +6,13 @@
  *
  * Its contract, from amacneil/dbmate (pkg/driver/postgres/postgres.go,
  * pkg/dbmate/db.go):
- *	 - create table if not exists schema_migrations (version varchar(255)
+ *	 - create table if not exists schema_migrations (version varchar
  *	   primary key), before anything runs (in the first schema of the
- *	   URL's search_path, else current_schema(): public by default);
+ *	   URL's search_path, else current_schema(): public by default).
+ *	   dbmate 2.36.0 (what t/060_dbmate_interop.pl runs) gives the
+ *	   column no length; older releases wrote varchar(255), and tables
+ *	   they created are dbmate's too (track_recognize.c looks at the
+ *	   type, not its length);
  *	 - after a migration runs, in its transaction (unless transaction:false):
  *	   insert into schema_migrations (version) values ($1), the version
  *	   being the digits before the first "_" of the file name, as written
@@ -37,8 +41,8 @@ static const PgmToolTable dbmate_table = {
 	.schema = "public",
 	.relname = "schema_migrations",
 	.shape = PGM_SHAPE_DBMATE_RAILS,
-	.columns = "version character varying(255)",
-	.create = "create table if not exists %1$s (version varchar(255) primary key)",
+	.columns = "version character varying",
+	.create = "create table if not exists %1$s (version varchar primary key)",
 };
 
 static void

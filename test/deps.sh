@@ -10,6 +10,10 @@ missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
+# npm (with nodejs) installs the real dbmate for t/060_dbmate_interop.pl
+# (test/dbmate.sh).  Checked by command: a nodejs from elsewhere (NodeSource)
+# brings its own npm and conflicts with Debian's package.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
