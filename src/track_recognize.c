@@ -8,7 +8,7 @@
  *	   KEY, dirty boolean NOT NULL;
  *	 - Ecto (ecto_sql's SchemaMigration): version bigint PRIMARY KEY,
  *	   inserted_at timestamp(0);
- *	 - dbmate: version varchar (any length; dbmate 2.x creates it without one) PRIMARY KEY (255 on some drivers);
+ *	 - dbmate: version varchar PRIMARY KEY (dbmate 2.x; older releases gave it a length)
  *	   Rails: version character varying PRIMARY KEY;
  *	 - goose: goose_db_version (id, version_id bigint, is_applied boolean,
  *	   tstamp);
