@@ -16,7 +16,8 @@ REGRESS = setup apply_todo dollar_quotes failure target_and_rerun bad_names bad_
 	format_detect format_sqlx format_dbmate format_goose format_flyway format_diesel format_prisma \
 	format_drizzle format_atlas transaction_noops exec_parsed caught_failure \
 	track_sqlx track_goose track_dbmate track_flyway track_diesel track_prisma track_drizzle \
-	lifecycle_down lifecycle_to lifecycle_baseline lifecycle_dry_run format_argument teardown
+	lifecycle_down lifecycle_to lifecycle_baseline lifecycle_dry_run format_argument \
+	flyway_versions teardown
 REGRESS_OPTS = --temp-instance=./tmp_regress --temp-config=test/regress.conf
 TAP_TESTS = 1
 
@@ -58,8 +59,10 @@ test/unit/test_names: test/unit/test_names.c src/format_golang.c src/textpos.c s
 # The plain-C readers of other tools' folders (no server headers).
 PGM_FORMAT_READERS = src/format_golang.c src/format_text.c src/format_sqlx.c \
 	src/format_dbmate.c src/format_goose.c src/format_flyway.c src/format_diesel.c \
-	src/format_prisma.c src/format_drizzle.c src/format_atlas.c src/format_sha256.c
-test/unit/test_formats: test/unit/test_formats.c $(PGM_FORMAT_READERS) src/format_text.h src/format_golang.h
+	src/format_prisma.c src/format_drizzle.c src/format_atlas.c src/format_sha256.c \
+	src/flyway_version.c
+test/unit/test_formats: test/unit/test_formats.c $(PGM_FORMAT_READERS) src/format_text.h src/format_golang.h \
+	src/flyway_version.h
 	$(CC) -Wall -Wextra -Werror -O1 -g -Isrc -o $@ test/unit/test_formats.c $(PGM_FORMAT_READERS)
 
 # PGXS tracks no header dependencies here: rebuild everything when one changes.

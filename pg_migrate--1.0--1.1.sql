@@ -260,3 +260,62 @@ COMMENT ON FUNCTION migrate_validate(text, text) IS
 
 REVOKE ALL ON FUNCTION migrate_validate(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION migrate_validate(text, text) TO pg_read_server_files;
+
+-- Flyway's dotted versions (issue 9): overloads of the functions that take
+-- a version, with the version as text (migrate_to(dir, '1.10')).  An
+-- integer literal still picks the bigint form and a quoted literal the
+-- text form; the target of the text forms has no default, so that a call
+-- without one is not ambiguous.  In a Flyway folder with a dotted version
+-- both forms name a Flyway version; in other folders the text is an
+-- integer.
+CREATE FUNCTION migrate_apply(dir text, target text,
+							  out_of_order boolean DEFAULT false,
+							  ignore_missing boolean DEFAULT false,
+							  lint text DEFAULT NULL,
+							  dry_run boolean DEFAULT false,
+							  format text DEFAULT NULL)
+RETURNS TABLE(version bigint, name text, duration_ms double precision)
+AS 'MODULE_PATHNAME', 'migrate_apply_text'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION migrate_apply(text, text, boolean, boolean, text, boolean, text) IS
+	'Applies the pending migrations of a folder up to a version given as text, all or nothing';
+
+REVOKE ALL ON FUNCTION migrate_apply(text, text, boolean, boolean, text, boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migrate_apply(text, text, boolean, boolean, text, boolean, text) TO pg_read_server_files;
+
+CREATE PROCEDURE migrate_run(dir text, target text,
+							 out_of_order boolean DEFAULT false,
+							 ignore_missing boolean DEFAULT false,
+							 lint text DEFAULT NULL,
+							 format text DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'migrate_run_text'
+LANGUAGE C;
+
+COMMENT ON PROCEDURE migrate_run(text, text, boolean, boolean, text, text) IS
+	'Applies the pending migrations of a folder up to a version given as text in this session, committing each one';
+
+REVOKE ALL ON PROCEDURE migrate_run(text, text, boolean, boolean, text, text) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE migrate_run(text, text, boolean, boolean, text, text) TO pg_read_server_files;
+
+CREATE FUNCTION migrate_to(dir text, version text, format text DEFAULT NULL)
+RETURNS TABLE(version bigint, name text, direction text, duration_ms double precision)
+AS 'MODULE_PATHNAME', 'migrate_to_text'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION migrate_to(text, text, text) IS
+	'Reverts or applies migrations of a folder until exactly the version given as text is the newest applied, all or nothing';
+
+REVOKE ALL ON FUNCTION migrate_to(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migrate_to(text, text, text) TO pg_read_server_files;
+
+CREATE FUNCTION migrate_baseline(dir text, version text, format text DEFAULT NULL)
+RETURNS TABLE(version bigint, name text)
+AS 'MODULE_PATHNAME', 'migrate_baseline_text'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION migrate_baseline(text, text, text) IS
+	'Records the migrations of a folder up to a version given as text as applied without running them';
+
+REVOKE ALL ON FUNCTION migrate_baseline(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migrate_baseline(text, text, text) TO pg_read_server_files;

@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "flyway_keys.h"
 #include "format.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
@@ -64,8 +65,6 @@ flyway_problem(PgmNameKind kind)
 			return "Flyway separates the version from the description with two underscores: V<version>__<description>.sql.";
 		case PGM_NAME_BADVERSION:
 			return "A Flyway version is digits separated by dots or underscores (V1__, V1.2__, V1_2__), and a repeatable migration has none (R__).";
-		case PGM_NAME_DOTTED:
-			return "Versions with more than one part (1.2, 2.0.1) are not supported yet: pg_migrate keys versions as bigint.";
 		case PGM_NAME_REPEATABLE:
 			return "Repeatable migrations (R__) are not supported yet.";
 		case PGM_NAME_CASE:
@@ -326,7 +325,6 @@ pgm_listing_add(PgmListing *l, const char *entry)
 	{
 		case PGM_NAME_IGNORED:
 			return NULL;
-		case PGM_NAME_DOTTED:
 		case PGM_NAME_REPEATABLE:
 			pgm_listing_refuse(l, entry, ERRCODE_FEATURE_NOT_SUPPORTED,
 							   psprintf("%s migration file \"%s\" is not supported yet",
@@ -398,15 +396,16 @@ check_duplicates(PgmFile *files, int n, bool down, const char *path, List **prob
 		if (problems == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
-					 errmsg("duplicate migration version " INT64_FORMAT " in folder \"%s\"",
-							files[i].version, path),
-					 errdetail("Files \"%s\" and \"%s\" both have version " INT64_FORMAT ".",
-							   files[kept - 1].filename, files[i].filename, files[i].version),
+					 errmsg("duplicate migration version %s in folder \"%s\"",
+							pgm_version_display(&files[i]), path),
+					 errdetail("Files \"%s\" and \"%s\" both have version %s.",
+							   files[kept - 1].filename, files[i].filename,
+							   pgm_version_display(&files[i])),
 					 down ? errhint("Give each down migration its own version number.") :
 					 errhint("Give each up migration its own version number.")));
 		pgm_problem_add(problems, files[i].filename, true, files[i].version, PGM_SEVERITY_ERROR,
-						psprintf("duplicate migration version " INT64_FORMAT ": also used by \"%s\"",
-								 files[i].version, files[kept - 1].filename));
+						psprintf("duplicate migration version %s: also used by \"%s\"",
+								 pgm_version_display(&files[i]), files[kept - 1].filename));
 	}
 	return kept;
 }
@@ -417,6 +416,7 @@ pgm_listing_finish(PgmListing *l, int *n)
 	int			i;
 	int			j;
 
+	pgm_flyway_key_listing(l);	/* dotted Flyway versions */
 	qsort(l->ups, l->nup, sizeof(PgmFile), compare_files);
 	qsort(l->downs, l->ndown, sizeof(PgmFile), compare_files);
 	l->nup = check_duplicates(l->ups, l->nup, false, l->path, l->problems);

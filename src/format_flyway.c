@@ -14,9 +14,10 @@
  * validateMigrationNaming.
  *
  * The version key in pg_migrate's history is a bigint: a version with one
- * significant part (V1, V001, V2.0) is keyed by it; a dotted version (1.1,
- * 2.0.1) is PGM_NAME_DOTTED and refused by the listing until the history
- * orders by version text (pgm_flyway_version_cmp is that order).
+ * significant part (V1, V001, V2.0) is read as that integer; a dotted
+ * version (1.1, 2.0.1) is a migration too, with version 0 here: the listing
+ * keys every version of a folder that has a dotted one by the encoding of
+ * flyway_version.h (flyway_keys.c), whose order is pgm_flyway_version_cmp.
  * Repeatable migrations (R__) need the plan to re-apply them when their
  * checksum changes: PGM_NAME_REPEATABLE, refused for now.
  *
@@ -122,7 +123,8 @@ pgm_flyway_parse_name(const char *name, size_t len)
 	r.desc_len = stem - (sep + 2);
 	if (last_nonzero_part_end > 1)
 	{
-		r.kind = PGM_NAME_DOTTED;
+		/* keyed by the listing (flyway_keys.c) */
+		r.kind = name[0] == 'V' ? PGM_NAME_UP : PGM_NAME_DOWN;
 		return r;
 	}
 	else

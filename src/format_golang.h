@@ -38,8 +38,8 @@ typedef enum PgmNameKind
 								 * description */
 	PGM_NAME_BADVERSION,		/* Flyway: a version that is not dotted
 								 * digits */
-	PGM_NAME_DOTTED,			/* Flyway: a dotted version (1.2), not yet
-								 * keyed */
+	PGM_NAME_DOTTED,			/* unused: Flyway's dotted versions are
+								 * PGM_NAME_UP/DOWN, keyed by the listing */
 	PGM_NAME_REPEATABLE			/* Flyway: R__<description>.sql, not yet
 								 * supported */
 } PgmNameKind;

@@ -159,7 +159,8 @@ extern PgmName pgm_single_parse_name(const char *name, size_t len);
  * PGM_NAME_DOWN), R__<description>.sql (PGM_NAME_REPEATABLE).  The version
  * is digits separated by "." or "_" (read as "."); trailing zero parts do
  * not count (1.0 is 1, as in Flyway).  A version with one significant part
- * is keyed by it; more parts: PGM_NAME_DOTTED (ver_start/ver_len set).
+ * is read as that integer; a dotted one (1.1) has version 0, keyed by the
+ * listing (flyway_version.h).
  */
 extern PgmName pgm_flyway_parse_name(const char *name, size_t len);
 

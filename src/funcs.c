@@ -35,8 +35,10 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 #include "validate.h"
+#include "version_arg.h"
 
 PG_FUNCTION_INFO_V1(migrate_apply);
+PG_FUNCTION_INFO_V1(migrate_apply_text);
 PG_FUNCTION_INFO_V1(migrate_status);
 PG_FUNCTION_INFO_V1(migrate_validate);
 PG_FUNCTION_INFO_V1(migrate_repair);
@@ -80,9 +82,13 @@ emit_applied(int64 version, const char *name, double duration_ms, void *arg)
  *				 ignore_missing boolean DEFAULT false,
  *				 lint text DEFAULT NULL, dry_run boolean DEFAULT false)
  *	  RETURNS TABLE(version bigint, name text, duration_ms double precision)
+ *
+ * migrate_apply_text: the overload whose target is text (a Flyway version,
+ * '1.10'); the target is the folder's version key either way
+ * (version_arg.c).
  */
-Datum
-migrate_apply(PG_FUNCTION_ARGS)
+static Datum
+apply_common(FunctionCallInfo fcinfo, bool text_target)
 {
 	PgmPlanOptions opts;
 	char	   *dir;
@@ -93,8 +99,6 @@ migrate_apply(PG_FUNCTION_ARGS)
 	pgm_format_arg(fcinfo, 6);
 	memset(&opts, 0, sizeof(opts));
 	opts.has_target = !PG_ARGISNULL(1);
-	if (opts.has_target)
-		opts.target = PG_GETARG_INT64(1);
 	opts.out_of_order = !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
 	opts.ignore_missing = !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
 	/* 1.0's migrate_apply has four arguments */
@@ -103,12 +107,26 @@ migrate_apply(PG_FUNCTION_ARGS)
 	dry_run = PG_NARGS() > 5 && !PG_ARGISNULL(5) && PG_GETARG_BOOL(5);
 
 	pgm_check_primary();
+	if (opts.has_target)
+		opts.target = pgm_version_argument(fcinfo, 1, text_target, dir, false);
 	pgm_init_materialized_srf(fcinfo);
 	if (dry_run)
 		pgm_apply_folder_dry_run(dir, &opts, emit_applied, fcinfo->resultinfo);
 	else
 		pgm_apply_folder(dir, &opts, emit_applied, fcinfo->resultinfo);
 	return (Datum) 0;
+}
+
+Datum
+migrate_apply(PG_FUNCTION_ARGS)
+{
+	return apply_common(fcinfo, false);
+}
+
+Datum
+migrate_apply_text(PG_FUNCTION_ARGS)
+{
+	return apply_common(fcinfo, true);
 }
 
 /* A batched data migration's progress, from pgmigrate.batch_progress. */

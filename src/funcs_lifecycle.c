@@ -25,10 +25,13 @@
 #include "policy.h"
 #include "revert.h"
 #include "utils/builtins.h"
+#include "version_arg.h"
 
 PG_FUNCTION_INFO_V1(migrate_down);
 PG_FUNCTION_INFO_V1(migrate_to);
+PG_FUNCTION_INFO_V1(migrate_to_text);
 PG_FUNCTION_INFO_V1(migrate_baseline);
+PG_FUNCTION_INFO_V1(migrate_baseline_text);
 
 /* One row of migrate_to: the direction says which way it went. */
 typedef struct ToArgs
@@ -76,15 +79,17 @@ emit_baselined(int64 version, const char *name, double duration_ms, void *arg)
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
+/* Not null; the bigint or text (a Flyway version) as the folder's key. */
 static int64
-version_argument(FunctionCallInfo fcinfo, int argno, const char *hint)
+version_argument(FunctionCallInfo fcinfo, int argno, bool is_text, const char *dir,
+				 const char *hint)
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("version must not be null"),
 				 errhint("%s", hint)));
-	return PG_GETARG_INT64(argno);
+	return pgm_version_argument(fcinfo, argno, is_text, dir, true);
 }
 
 /*
@@ -130,10 +135,11 @@ migrate_down(PG_FUNCTION_ARGS)
  * reverted (newest first), then every pending one up to it is applied, as
  * migrate_apply with that target would (its gate included).  Version 0 when
  * the folder has no migration 0: nothing applied.  One transaction, the
- * migration lock held throughout.
+ * migration lock held throughout.  migrate_to_text: the overload whose
+ * version is text (a Flyway version, '1.10').
  */
-Datum
-migrate_to(PG_FUNCTION_ARGS)
+static Datum
+to_common(FunctionCallInfo fcinfo, bool is_text)
 {
 	PgmRevertOptions down;
 	PgmPlanOptions up;
@@ -144,7 +150,8 @@ migrate_to(PG_FUNCTION_ARGS)
 	pgm_check_access();
 	dir = pgm_folder_argument(fcinfo, 0);
 	pgm_format_arg(fcinfo, 2);
-	version = version_argument(fcinfo, 1, "Give the version of a migration file of the folder, or 0 for none applied.");
+	version = version_argument(fcinfo, 1, is_text, dir,
+							   "Give the version of a migration file of the folder, or 0 for none applied.");
 
 	pgm_check_primary();
 	pgm_init_materialized_srf(fcinfo);
@@ -168,9 +175,11 @@ migrate_to(PG_FUNCTION_ARGS)
 /*
  * migrate_baseline(dir text, version bigint)
  *	  RETURNS TABLE(version bigint, name text)
+ *
+ * migrate_baseline_text: the overload whose version is text.
  */
-Datum
-migrate_baseline(PG_FUNCTION_ARGS)
+static Datum
+baseline_common(FunctionCallInfo fcinfo, bool is_text)
 {
 	char	   *dir;
 	int64		version;
@@ -178,9 +187,34 @@ migrate_baseline(PG_FUNCTION_ARGS)
 	pgm_check_access();
 	dir = pgm_folder_argument(fcinfo, 0);
 	pgm_format_arg(fcinfo, 2);
-	version = version_argument(fcinfo, 1, "Give the version of the newest migration file whose changes the database already has.");
+	version = version_argument(fcinfo, 1, is_text, dir,
+							   "Give the version of the newest migration file whose changes the database already has.");
 	pgm_check_primary();
 	pgm_init_materialized_srf(fcinfo);
 	pgm_baseline_folder(dir, version, emit_baselined, fcinfo->resultinfo);
 	return (Datum) 0;
+}
+
+Datum
+migrate_to(PG_FUNCTION_ARGS)
+{
+	return to_common(fcinfo, false);
+}
+
+Datum
+migrate_to_text(PG_FUNCTION_ARGS)
+{
+	return to_common(fcinfo, true);
+}
+
+Datum
+migrate_baseline(PG_FUNCTION_ARGS)
+{
+	return baseline_common(fcinfo, false);
+}
+
+Datum
+migrate_baseline_text(PG_FUNCTION_ARGS)
+{
+	return baseline_common(fcinfo, true);
 }

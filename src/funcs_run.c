@@ -45,8 +45,10 @@
 #include "utils/builtins.h"
 #include "utils/portal.h"
 #include "utils/snapmgr.h"
+#include "version_arg.h"
 
 PG_FUNCTION_INFO_V1(migrate_run);
+PG_FUNCTION_INFO_V1(migrate_run_text);
 
 /* A top-level CALL outside a transaction block, or an ERROR. */
 static void
@@ -74,9 +76,13 @@ check_top_level(FunctionCallInfo fcinfo)
  *			   out_of_order boolean DEFAULT false,
  *			   ignore_missing boolean DEFAULT false, lint text DEFAULT NULL)
  *	  a procedure
+ *
+ * migrate_run_text: the overload whose target is text (a Flyway version,
+ * '1.10'); the target is the folder's version key either way
+ * (version_arg.c), resolved before the CALL's transaction ends.
  */
-Datum
-migrate_run(PG_FUNCTION_ARGS)
+static Datum
+run_common(FunctionCallInfo fcinfo, bool text_target)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	PgmPlanOptions plan;
@@ -91,8 +97,6 @@ migrate_run(PG_FUNCTION_ARGS)
 	dir = pgm_folder_argument(fcinfo, 0);
 	memset(&plan, 0, sizeof(plan));
 	plan.has_target = !PG_ARGISNULL(1);
-	if (plan.has_target)
-		plan.target = PG_GETARG_INT64(1);
 	plan.out_of_order = !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
 	plan.ignore_missing = !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
 	if (!PG_ARGISNULL(4))
@@ -101,6 +105,8 @@ migrate_run(PG_FUNCTION_ARGS)
 		plan.format = text_to_cstring(PG_GETARG_TEXT_PP(5));
 	pgm_format_argument(plan.format);	/* a bad name fails here, at once */
 	pgm_check_primary();
+	if (plan.has_target)
+		plan.target = pgm_version_argument(fcinfo, 1, text_target, dir, false);
 
 	memset(&opts, 0, sizeof(opts));
 	opts.dir = dir;
@@ -141,4 +147,16 @@ migrate_run(PG_FUNCTION_ARGS)
 							   result.applied,
 							   result.applied, INSTR_TIME_GET_MILLISEC(elapsed))));
 	PG_RETURN_VOID();
+}
+
+Datum
+migrate_run(PG_FUNCTION_ARGS)
+{
+	return run_common(fcinfo, false);
+}
+
+Datum
+migrate_run_text(PG_FUNCTION_ARGS)
+{
+	return run_common(fcinfo, true);
 }

@@ -49,6 +49,7 @@
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "executor/spi.h"
+#include "flyway_keys.h"
 #include "lock.h"
 #include "plan.h"
 #include "progress.h"
@@ -183,6 +184,7 @@ pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmTracked *tracked)
 	PgmPlan    *plan = palloc0(sizeof(PgmPlan));
 	int			k;
 
+	pgm_flyway_check_history(folder, hist);
 	plan->folder = folder;
 	plan->tracked = *tracked;
 	plan->backfill = tracked->tracker != NULL && tracked->tracker->per_migration &&

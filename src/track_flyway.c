@@ -30,8 +30,12 @@
  *	   up to V is applied;
  *	 - pg_try_advisory_lock(0x466C79776179 + hashCode of the table's name,
  *	   "public"."flyway_schema_history", as Java's String.hashCode).
- * Only integer versions are read (the folder's format refuses others); a
- * row with a dotted version matches no file and is left out.
+ * Versions are keyed as the folder keys them (flyway_keys.c): integers,
+ * or in a folder with dotted versions the encoding of every version, so a
+ * history Flyway wrote with "1.10" is adopted for V1_10__x.sql.  A row
+ * whose version has no key in the folder's keying (a dotted version in a
+ * folder of integers, a version beyond the encoding) matches no file and
+ * is left out.
  *
  * IDENTIFICATION
  *	  src/track_flyway.c
@@ -42,6 +46,7 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "flyway_keys.h"
 #include "safe_sql.h"
 #include "track_rows.h"
 #include "utils/builtins.h"
@@ -93,20 +98,6 @@ row_cmp(const void *a, const void *b)
 	return ra->rank < rb->rank ? -1 : (ra->rank > rb->rank ? 1 : 0);
 }
 
-/* Flyway's MigrationVersion for an integer: parts after the first all zero. */
-static bool
-integer_version(const char *text, int64 *version)
-{
-	const char *p;
-
-	if (!pgm_rows_leading_int(text, version))
-		return false;
-	for (p = text + strspn(text, "0123456789"); *p; p++)
-		if (*p != '.' && *p != '0')
-			return false;
-	return true;
-}
-
 static void
 flyway_read(PgmTracked *t)
 {
@@ -146,7 +137,7 @@ flyway_read(PgmTracked *t)
 		bool		success = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull)) && !isnull;
 		FlywayRow  *r = &rows[nrows];
 
-		if (vtext == NULL || type == NULL || !integer_version(vtext, &r->version))
+		if (vtext == NULL || type == NULL || !pgm_flyway_text_key(t->folder, vtext, &r->version))
 			continue;
 		if (strcmp(type, "BASELINE") == 0)
 		{

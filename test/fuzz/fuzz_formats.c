@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flyway_version.h"
 #include "format_text.h"
 
 static const uint8_t *g_data;
@@ -272,6 +273,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		CHECK(ab == -ba, "flyway order is not antisymmetric", (size_t) (ab + 1), (size_t) (ba + 1));
 		CHECK(pgm_flyway_version_cmp(a, half, a, half) == 0, "flyway order is not reflexive", 0, 0);
+		/* the bigint key keeps that order wherever both have one */
+		{
+			int64_t		ka;
+			int64_t		kb;
+
+			if (pgm_flyway_version_key(a, half, &ka) == PGM_FLYWAY_KEY_OK &&
+				pgm_flyway_version_key(b, size - half, &kb) == PGM_FLYWAY_KEY_OK)
+			{
+				CHECK((ab < 0) == (ka < kb) && (ab == 0) == (ka == kb),
+					  "flyway key order differs from flyway order", half, size);
+				CHECK(ka >= PGM_FLYWAY_KEY_BASE && ka <= PGM_FLYWAY_KEY_LAST,
+					  "flyway key out of its range", half, size);
+			}
+			(void) pgm_flyway_is_dotted(a, half);
+		}
 		free(a);
 		free(b);
 	}

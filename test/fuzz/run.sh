@@ -90,7 +90,7 @@ fi
 # ---- build, then fuzz each harness
 readers=(src/format_golang.c src/format_text.c src/format_sqlx.c src/format_dbmate.c
 	src/format_goose.c src/format_flyway.c src/format_diesel.c src/format_prisma.c
-	src/format_drizzle.c src/format_atlas.c src/format_sha256.c)
+	src/format_drizzle.c src/format_atlas.c src/format_sha256.c src/flyway_version.c)
 
 run_one() {
 	local name=$1 seeds=$2

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flyway_version.h"
 #include "format_text.h"
 
 static int	passed;
@@ -256,9 +257,11 @@ test_flyway(void)
 	expect_name(f, "flyway", "U1__init.sql", PGM_NAME_DOWN, 1, "1", "init");
 	expect_name(f, "flyway", "V1__.sql", PGM_NAME_UP, 1, "1", "");
 	expect_name(f, "flyway", "V1__a__b.sql", PGM_NAME_UP, 1, "1", "a__b");
-	expect_name(f, "flyway", "V1.1__x.sql", PGM_NAME_DOTTED, 0, "1.1", "x");
-	expect_name(f, "flyway", "V1_10__x.sql", PGM_NAME_DOTTED, 0, "1_10", "x");
-	expect_name(f, "flyway", "V0.0.1__x.sql", PGM_NAME_DOTTED, 0, "0.0.1", "x");
+	/* dotted versions: version 0, keyed by the listing */
+	expect_name(f, "flyway", "V1.1__x.sql", PGM_NAME_UP, 0, "1.1", "x");
+	expect_name(f, "flyway", "V1_10__x.sql", PGM_NAME_UP, 0, "1_10", "x");
+	expect_name(f, "flyway", "V0.0.1__x.sql", PGM_NAME_UP, 0, "0.0.1", "x");
+	expect_name(f, "flyway", "U1.1__x.sql", PGM_NAME_DOWN, 0, "1.1", "x");
 	expect_name(f, "flyway", "R__views.sql", PGM_NAME_REPEATABLE, 0, NULL, "views");
 	expect_name(f, "flyway", "V1_init.sql", PGM_NAME_NOSEP, 0, NULL, NULL);
 	expect_name(f, "flyway", "Vinit.sql", PGM_NAME_NOSEP, 0, NULL, NULL);
@@ -286,6 +289,77 @@ test_flyway(void)
 		  "flyway parts longer than a bigint");
 	check(CMP("", "0") == 0, "flyway empty is 0");
 #undef CMP
+}
+
+/* The bigint key of a Flyway version (flyway_version.h). */
+static int64_t
+fkey(const char *v)
+{
+	int64_t		k = -1;
+
+	if (pgm_flyway_version_key(v, strlen(v), &k) != PGM_FLYWAY_KEY_OK)
+		return -1;
+	return k;
+}
+
+static void
+test_flyway_keys(void)
+{
+	static const char *const ordered[] = {
+		"0", "0.0.0.1", "0.1", "1", "1.0.0.1", "1.1", "1.2", "1.9", "1.10",
+		"1.10.1", "1.99", "2", "2.0.1", "10", "999999.9999.9999.9999"
+	};
+	int			i;
+	int			j;
+	int64_t		k;
+
+	check(fkey("1") == PGM_FLYWAY_KEY_BASE + INT64_C(1000000000000), "flyway key of 1");
+	check(fkey("1.10") == INT64_C(1000001001000000000), "flyway key of 1.10");
+	check(fkey("0") == PGM_FLYWAY_KEY_BASE, "flyway key of 0 is the base");
+	check(fkey("999999.9999.9999.9999") == PGM_FLYWAY_KEY_LAST, "flyway last key");
+	check(fkey("1.0") == fkey("1") && fkey("1.0.0.0.0.0") == fkey("1"),
+		  "flyway trailing zero parts do not count");
+	check(fkey("001.02") == fkey("1.2") && fkey("1_2") == fkey("1.2"),
+		  "flyway leading zeros and underscores");
+	check(fkey("1.2.3.4.0") == fkey("1.2.3.4"), "flyway four parts and a zero");
+
+	/* the key order is Flyway's order */
+	for (i = 0; i < (int) (sizeof(ordered) / sizeof(ordered[0])); i++)
+		for (j = 0; j < (int) (sizeof(ordered) / sizeof(ordered[0])); j++)
+		{
+			char		what[128];
+			int			c = pgm_flyway_version_cmp(ordered[i], strlen(ordered[i]),
+												   ordered[j], strlen(ordered[j]));
+			int64_t		ki = fkey(ordered[i]);
+			int64_t		kj = fkey(ordered[j]);
+
+			snprintf(what, sizeof(what), "flyway key order %s vs %s", ordered[i], ordered[j]);
+			check(ki > 0 && kj > 0 && (i < j ? c < 0 && ki < kj : i > j ? c > 0 && ki > kj :
+									   c == 0 && ki == kj), what);
+		}
+
+	/* out of range, and bad syntax */
+	check(pgm_flyway_version_key("1.2.3.4.5", 9, &k) == PGM_FLYWAY_KEY_PARTS, "flyway five parts");
+	check(pgm_flyway_version_key("1000000.1", 9, &k) == PGM_FLYWAY_KEY_RANGE, "flyway first part too big");
+	check(pgm_flyway_version_key("1.10000", 7, &k) == PGM_FLYWAY_KEY_RANGE, "flyway other part too big");
+	check(pgm_flyway_version_key("1.0.0.10000", 11, &k) == PGM_FLYWAY_KEY_RANGE, "flyway fourth part too big");
+	check(pgm_flyway_version_key("99999999999999999999999.1", 25, &k) == PGM_FLYWAY_KEY_RANGE,
+		  "flyway part longer than a bigint");
+	check(pgm_flyway_version_key("1.000000000000000000000000", 26, &k) == PGM_FLYWAY_KEY_OK &&
+		  k == fkey("1"), "flyway long zero part");
+	check(pgm_flyway_version_key("", 0, &k) == PGM_FLYWAY_KEY_SYNTAX, "flyway empty version");
+	check(pgm_flyway_version_key("1..2", 4, &k) == PGM_FLYWAY_KEY_SYNTAX, "flyway empty part");
+	check(pgm_flyway_version_key("1.", 2, &k) == PGM_FLYWAY_KEY_SYNTAX, "flyway trailing dot");
+	check(pgm_flyway_version_key("-1", 2, &k) == PGM_FLYWAY_KEY_SYNTAX, "flyway negative");
+	check(pgm_flyway_version_key("1.a", 3, &k) == PGM_FLYWAY_KEY_SYNTAX, "flyway letter");
+	check(pgm_flyway_version_key("1.2", 1, &k) == PGM_FLYWAY_KEY_OK && k == fkey("1"),
+		  "flyway key reads only len bytes");
+
+	check(pgm_flyway_is_dotted("1.1", 3) && pgm_flyway_is_dotted("0.0.1", 5) &&
+		  pgm_flyway_is_dotted("1_10", 4), "flyway dotted");
+	check(!pgm_flyway_is_dotted("1", 1) && !pgm_flyway_is_dotted("1.0", 3) &&
+		  !pgm_flyway_is_dotted("001.000", 7) && !pgm_flyway_is_dotted("1..1", 4) &&
+		  !pgm_flyway_is_dotted("", 0), "flyway not dotted");
 }
 
 static void
@@ -537,6 +611,7 @@ main(void)
 	test_dbmate();
 	test_goose();
 	test_flyway();
+	test_flyway_keys();
 	test_diesel_prisma();
 	test_drizzle();
 	test_atlas();
