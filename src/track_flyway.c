@@ -220,12 +220,13 @@ flyway_checksum(PgmTracked *t, PgmFile *file)
 }
 
 static void
-flyway_insert(PgmTracked *t, PgmFile *file, int64 elapsed_us, bool success)
+flyway_insert(PgmTracked *t, PgmFile *file, int64 elapsed_us, bool success,
+			  const char *type)
 {
 	char	   *user = pgm_rows_user();
 	Oid			relid = pgm_rows_ensure(t, &flyway_table);
-	Oid			types[7] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, TEXTOID, INT4OID, BOOLOID};
-	Datum		values[7];
+	Oid			types[8] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, TEXTOID, INT4OID, BOOLOID, TEXTOID};
+	Datum		values[8];
 	char	   *version = pstrdup(file->version_text);
 	char	   *p;
 	int			rc;
@@ -240,20 +241,37 @@ flyway_insert(PgmTracked *t, PgmFile *file, int64 elapsed_us, bool success)
 	values[4] = CStringGetTextDatum(user);
 	values[5] = Int32GetDatum((int32) Min(elapsed_us / 1000, PG_INT32_MAX));
 	values[6] = BoolGetDatum(success);
+	values[7] = CStringGetTextDatum(type);
 	rc = pgm_rows_exec(relid,
 					   psprintf("INSERT INTO %1$s (installed_rank, version, description, type, script, "
 								"checksum, installed_by, execution_time, success) "
 								"SELECT COALESCE(pg_catalog.max(installed_rank), 0) OPERATOR(pg_catalog.+) 1, "
-								"$1, $2, 'SQL', $3, $4, $5, $6, $7 FROM %1$s",
+								"$1, $2, $8, $3, $4, $5, $6, $7 FROM %1$s",
 								pgm_rows_qualified(&flyway_table)),
-					   7, types, values, NULL);
+					   8, types, values, NULL);
 	pgm_spi_check(rc, SPI_OK_INSERT, "writing Flyway's schema history");
 }
 
 static void
 flyway_write_row(PgmTracked *t, PgmFile *file, int64 elapsed_us)
 {
-	flyway_insert(t, file, elapsed_us, true);
+	flyway_insert(t, file, elapsed_us, true, "SQL");
+}
+
+/*
+ * Flyway Teams' undo: a row of type UNDO_SQL for the version, naming the
+ * U file and its checksum; the newest row of a version decides (read).
+ */
+static void
+flyway_write_reverted(PgmTracked *t, int64 version, bool has_prev, int64 prev)
+{
+	PgmFile    *file = pgm_rows_file(t, version);
+	PgmFile    *undo = file != NULL ? pgm_file_down(file) : NULL;
+
+	if (undo == NULL)
+		elog(ERROR, "no undo migration for version " INT64_FORMAT, version);
+	flyway_insert(t, undo, t->started ? (GetCurrentTimestamp() - t->started) : 0,
+				  true, "UNDO_SQL");
 }
 
 /* Only a failure that did not roll back leaves its row (success = false). */
@@ -264,7 +282,7 @@ flyway_write_failed(PgmTracked *t, int64 version)
 
 	if (!t->in_flight_steps || file == NULL)
 		return;
-	flyway_insert(t, file, t->started ? GetCurrentTimestamp() - t->started : 0, false);
+	flyway_insert(t, file, t->started ? GetCurrentTimestamp() - t->started : 0, false, "SQL");
 }
 
 static bool
@@ -296,5 +314,6 @@ const PgmTracker pgm_tracker_flyway = {
 	.lock_key = flyway_lock_key,
 	.per_migration = true,
 	.write_row = flyway_write_row,
+	.write_reverted = flyway_write_reverted,
 	.file_matches = flyway_file_matches,
 };
