@@ -75,10 +75,16 @@ def proc_status(pid, field):
     return None
 
 
-def proc_cpu_ticks(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        parts = f.read().rsplit(")", 1)[1].split()
-    return int(parts[11]) + int(parts[12])      # utime + stime
+def proc_cpu_s(pid):
+    """CPU seconds the process used: schedstat's run time (ns) where the
+    kernel keeps it, else utime + stime (clock ticks, 10 ms granularity)."""
+    try:
+        with open("/proc/%d/schedstat" % pid) as f:
+            return int(f.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        with open("/proc/%d/stat" % pid) as f:
+            parts = f.read().rsplit(")", 1)[1].split()
+        return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def find_procs(pattern):
@@ -533,7 +539,7 @@ class Bench:
         self.srv.sql("postgres", "CREATE DATABASE bench_worker")
         with open(os.path.join(a.datadir, "postgresql.conf"), "a") as f:
             f.write("shared_preload_libraries = 'pg_migrate'\npg_migrate.database = 'bench_worker'\n"
-                    "pg_migrate.interval = 1s\n")
+                    "pg_migrate.interval = 1s\npg_migrate.role = 'postgres'\n")
         self.srv.pg_ctl("restart", "-m", "fast")
         sched = None
         for _ in range(100):
@@ -546,8 +552,8 @@ class Bench:
             self.extra["worker"] = {"na": "no pg_migrate scheduler process after restart"}
             return
         time.sleep(3)
+        sched = (find_procs(r"pg_migrate scheduler") or [sched])[0]
         idle_kb = proc_status(sched, "VmRSS")
-        self.srv.sql("postgres", "ALTER SYSTEM SET pg_migrate.role = 'postgres'")
         self.srv.sql("postgres", "ALTER SYSTEM SET pg_migrate.directory = %s" % lit(d))
         t0 = time.perf_counter()
         self.srv.sql("postgres", "SELECT pg_reload_conf()")
@@ -567,15 +573,16 @@ class Bench:
             self.extra["worker"] = res
             return
         time.sleep(3)
-        res["after_kb"] = proc_status(sched, "VmRSS")
+        now = find_procs(r"pg_migrate scheduler")
+        res["same_pid"] = sched in now
+        res["after_kb"] = proc_status(now[0], "VmRSS") if now else None
         # idle CPU: the launcher and the scheduler together
         pids = find_procs(r"pg_migrate (launcher|scheduler)")
-        c0 = sum(proc_cpu_ticks(p) for p in pids)
+        c0 = sum(proc_cpu_s(p) for p in pids)
         w0 = time.perf_counter()
         time.sleep(a.idle_seconds)
-        c1 = sum(proc_cpu_ticks(p) for p in pids if os.path.exists("/proc/%d" % p))
-        hz = os.sysconf("SC_CLK_TCK")
-        res["idle_cpu_pct"] = 100.0 * (c1 - c0) / hz / (time.perf_counter() - w0)
+        c1 = sum(proc_cpu_s(p) for p in pids if os.path.exists("/proc/%d" % p))
+        res["idle_cpu_pct"] = 100.0 * (c1 - c0) / (time.perf_counter() - w0)
         res["idle_s"] = a.idle_seconds
         res["idle_pids"] = len(pids)
         # a new file: applied within the interval?

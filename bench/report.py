@@ -112,7 +112,8 @@ def render(b, wl):
         L.append("|---|---:|")
         L.append("| scheduler RSS idle, before any folder | %.1f MB |" % (wk["idle_kb"] / 1024))
         L.append("| time to apply the 10,000 files (reload to last version recorded) | %.1f s |" % wk["apply_s"])
-        L.append("| scheduler RSS after applying them | %.1f MB |" % (wk["after_kb"] / 1024))
+        L.append("| scheduler RSS after applying them%s | %.1f MB |"
+                 % ("" if wk.get("same_pid") else " (a new scheduler process)", wk["after_kb"] / 1024))
         L.append("| launcher + scheduler CPU while idle over %.0f s | %.3f %% of a core |"
                  % (wk["idle_s"], wk["idle_cpu_pct"]))
         L.append("| a new file: written to applied | %s |" % ("%.2f s" % wk["new_file_s"]
@@ -157,7 +158,7 @@ def targets(b, wl):
                   ratio(b, w, c, "psql, txn per file"), 1.00, "%.3fx", why(w, c))
     for w in ("big16", "big256", "single2"):
         if w not in wl:
-            T.append(("n/a", "%s <= 1.10x psql -1 -f" % LABEL[w], "BENCH_BIG=0"))
+            T.append(("n/a", "%s <= 1.10x psql -1 -f" % LABEL[w], "not in this run (BENCH_BIG=0 or BENCH_WORKLOADS)"))
             continue
         mb = wl[w]["bytes"] / 1048576
         for c in ("migrate_apply", "CALL migrate_run"):
@@ -197,7 +198,7 @@ def targets(b, wl):
         T.append(("PASS" if ok else "MISS", "no-op still detects a modified (same size and mtime), a missing "
                   "and an added file", X["detect"]))
     wk = X.get("worker") or {}
-    if "idle_cpu_pct" in wk:
+    if "idle_cpu_pct" in wk and wk.get("idle_kb") and wk.get("after_kb"):
         check("idle worker, 10,000 applied files, 1 s interval <= 0.05% of a core", wk["idle_cpu_pct"], 0.05,
               "%.3f %%")
         nf = wk.get("new_file_s")
