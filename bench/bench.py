@@ -87,12 +87,23 @@ def proc_cpu_s(pid):
         return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
 
 
+POSTMASTER = [None]     # pid of the bench's own postmaster (other clusters run on this machine)
+
+
+def postmaster_pid(datadir):
+    with open(os.path.join(datadir, "postmaster.pid")) as f:
+        POSTMASTER[0] = int(f.readline())
+    return POSTMASTER[0]
+
+
 def find_procs(pattern):
-    """pids whose command line (process title) matches the regex."""
+    """pids of the bench cluster's processes whose title matches the regex."""
     rx = re.compile(pattern)
     out = []
     for d in os.listdir("/proc"):
         if not d.isdigit():
+            continue
+        if POSTMASTER[0] is not None and proc_status(int(d), "PPid") != POSTMASTER[0]:
             continue
         try:
             with open("/proc/%s/cmdline" % d, "rb") as f:
@@ -347,6 +358,12 @@ class Bench:
                 applied -= 1        # its own 0_create-migrations-table
             if applied is not None and applied != w["n"]:
                 raise BenchError("%s on %s applied %d migrations, expected %d" % (c, w["name"], applied, w["n"]))
+            if c in OURS:
+                # every version recorded, clean (golang-migrate's table keeps the last one)
+                got = self.srv.sql(db, "SELECT version || ' ' || dirty FROM schema_migrations")
+                if got != "%d false" % w["n"]:
+                    raise BenchError("%s on %s left schema_migrations at %r, expected '%d false'"
+                                     % (c, w["name"], got, w["n"]))
             res = {"secs": secs, "server": server_s, "kb": kb, "sampled": bool(pattern)}
             if compare:
                 res["schema_ok"] = self.compare(w, c, db)
@@ -541,6 +558,7 @@ class Bench:
             f.write("shared_preload_libraries = 'pg_migrate'\npg_migrate.database = 'bench_worker'\n"
                     "pg_migrate.interval = 1s\npg_migrate.role = 'postgres'\n")
         self.srv.pg_ctl("restart", "-m", "fast")
+        postmaster_pid(a.datadir)
         sched = None
         for _ in range(100):
             pids = find_procs(r"pg_migrate scheduler")
@@ -611,6 +629,7 @@ class Bench:
         with open(os.path.join(a.work, "sqitch-system.conf"), "w") as f:
             f.write('[core]\n\tengine = pg\n[engine "pg"]\n\tclient = %s\n' % self.srv.psql_bin)
         open(os.path.join(a.work, "sqitch-user.conf"), "w").close()
+        postmaster_pid(a.datadir)
         self.probe()
         wl = {}
         for name in a.workloads.split(","):
@@ -682,7 +701,17 @@ def main():
     r.add_argument("--idle-seconds", type=float, default=30)
     r.add_argument("--worker", type=int, default=1)
     r.add_argument("--installed", default="")
+    v = sub.add_parser("render")
+    v.add_argument("raw", help="bench/out/raw.json of a finished run")
     a = p.parse_args()
+    if a.cmd == "render":
+        import report
+        raw = report.Raw(a.raw)
+        text = report.render(raw, raw.wl)
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.md"), "w") as f:
+            f.write(text)
+        print(text, end="")
+        return
     if a.cmd == "generate":
         cmd_generate(a)
         return
