@@ -41,9 +41,10 @@ test:
 demo:
 	bash examples/demo.sh
 
-# Speed and memory against psql -1 and a PL/pgSQL loop, in one run.
+# Speed and memory against the floors and the peer tools (bench/run.sh:
+# BENCH_REPS, BENCH_BIG=0 for a short run, PGBIN); writes bench/results.md.
 bench:
-	bash bench/run.sh
+	PG_CONFIG=$(PG_CONFIG) bash bench/run.sh
 
 # libFuzzer over the plain-C parsers, for FUZZ_SECONDS (default 60) each.
 fuzz:
