@@ -30,6 +30,10 @@ EXTRA_CLEAN = src/*.o src/*.bc tmp_regress tmp_check results regression.diffs re
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
+# Without PGXS `test` would be the first target, and test/run.sh runs make.
+ifeq ($(PGXS),)
+$(error $(PG_CONFIG) --pgxs failed: install postgresql-server-dev-15, or set PG_CONFIG)
+endif
 include $(PGXS)
 
 .PHONY: test demo unit bench fuzz

@@ -210,7 +210,7 @@ class Bench:
         db = self.fresh_db("probe", ext=True)
         self.has_run = self.srv.exists_proc(db, "migrate_run")
         self.has_async = self.srv.exists_proc(db, "migrate_apply_async")
-        self.has_batch = False      # `-- pg_migrate:batch` is not a feature yet: nothing to detect
+        self.has_batch = self.has_run   # batched migrations came with migrate_run (1.1)
         self.drop(db)
         if not self.has_run:
             self.na["CALL migrate_run"] = "no procedure migrate_run in pg_proc"
@@ -571,7 +571,8 @@ class Bench:
             return
         time.sleep(3)
         sched = (find_procs(r"pg_migrate scheduler") or [sched])[0]
-        idle_kb = proc_status(sched, "VmRSS")
+        # private memory: VmRSS also counts the shared buffers the worker touched
+        idle_kb = proc_status(sched, "RssAnon")
         self.srv.sql("postgres", "ALTER SYSTEM SET pg_migrate.directory = %s" % lit(d))
         t0 = time.perf_counter()
         self.srv.sql("postgres", "SELECT pg_reload_conf()")
@@ -593,7 +594,7 @@ class Bench:
         time.sleep(3)
         now = find_procs(r"pg_migrate scheduler")
         res["same_pid"] = sched in now
-        res["after_kb"] = proc_status(now[0], "VmRSS") if now else None
+        res["after_kb"] = proc_status(now[0], "RssAnon") if now else None
         # idle CPU: the launcher and the scheduler together
         pids = find_procs(r"pg_migrate (launcher|scheduler)")
         c0 = sum(proc_cpu_s(p) for p in pids)
@@ -619,6 +620,63 @@ class Bench:
         log("worker: idle %s kB, applied 10,000 in %.1f s, after %s kB, idle CPU %.3f%%, new file %s s"
             % (idle_kb, applied_s, res["after_kb"], res["idle_cpu_pct"], res["new_file_s"]))
 
+    # -------------------------------------------------------- batches
+    BATCH_ROWS = 200000
+    BATCH_SIZE = 1000
+    BATCH_SQL = ("UPDATE bt SET v = id WHERE id IN "
+                 "(SELECT id FROM bt WHERE v IS NULL ORDER BY id LIMIT %d);\n")
+    BATCH_SETUP = ("CREATE TABLE bt (id int PRIMARY KEY, v int);\n"
+                   "INSERT INTO bt (id) SELECT generate_series(1, %d);\n"
+                   "CREATE INDEX bt_todo ON bt (id) WHERE v IS NULL;\n"
+                   "VACUUM ANALYZE bt;\n")
+
+    def batch(self):
+        """Per-batch overhead: a batched data migration through CALL migrate_run
+        against the same statement run by psql in autocommit mode, one commit per
+        batch, as many times as there are batches (plus the one that changes no row)."""
+        if not self.has_batch:
+            self.extra["batch"] = {"na": "no batched data migrations (no migrate_run)"}
+            return
+        a = self.a
+        d = os.path.join(a.work, "batch-folder")
+        os.makedirs(d, exist_ok=True)
+        stmt = self.BATCH_SQL % self.BATCH_SIZE
+        with open(os.path.join(d, "1_backfill.up.sql"), "w") as f:
+            f.write("-- pg_migrate:batch\n" + stmt)
+        subprocess.run(["chown", "-R", a.owner, d], check=True)
+        nbatches = self.BATCH_ROWS // self.BATCH_SIZE + 1
+        loop = stmt * nbatches
+        times = {"psql loop": [], "CALL migrate_run": []}
+        for rep in range(a.reps):
+            order = ["psql loop", "CALL migrate_run"]
+            if rep % 2:
+                order.reverse()
+            for c in order:
+                db = self.fresh_db("batch", ext=(c != "psql loop"))
+                self.srv.psql(db, stdin=self.BATCH_SETUP % self.BATCH_ROWS, what="batch setup")
+                if c == "psql loop":
+                    argv = self.srv.psql_cmd(db)
+                    stdin = loop
+                else:
+                    argv = self.srv.psql_cmd(db, "-c", "CALL migrate_run(%s)" % lit(d))
+                    stdin = None
+                t0 = time.perf_counter()
+                r = subprocess.run(argv, env=self.srv.env, input=stdin, capture_output=True, text=True)
+                times[c].append(time.perf_counter() - t0)
+                if r.returncode != 0:
+                    raise BenchError("batch %s failed: %s" % (c, (r.stderr + r.stdout)[-1000:]))
+                left = self.srv.sql(db, "SELECT count(*) FROM bt WHERE v IS NULL")
+                if left != "0":
+                    raise BenchError("batch %s left %s rows" % (c, left))
+                self.drop(db)
+        res = {"batches": nbatches, "rows": self.BATCH_ROWS, "size": self.BATCH_SIZE}
+        for c, v in times.items():
+            res[c] = (statistics.median(v), min(v), max(v))
+        res["ratio"] = res["CALL migrate_run"][0] / res["psql loop"][0]
+        self.extra["batch"] = res
+        log("batch: %d batches of %d rows: psql loop %.3f s, migrate_run %.3f s (%.3fx)"
+            % (nbatches, self.BATCH_SIZE, res["psql loop"][0], res["CALL migrate_run"][0], res["ratio"]))
+
     # -------------------------------------------------------- main
     def run(self):
         a = self.a
@@ -638,6 +696,7 @@ class Bench:
             log("workload %s: %d migrations, %.1f MB" % (name, w["n"], w["bytes"] / 1048576))
             self.run_workload(w)
         self.noops(wl)
+        self.batch()
         for db in self.last_db.values():
             self.drop(db)
         self.last_db = {}
