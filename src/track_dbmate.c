@@ -87,19 +87,12 @@ dbmate_write_row(PgmTracked *t, PgmFile *file, int64 elapsed_us)
 static void
 dbmate_write_reverted(PgmTracked *t, int64 version, bool has_prev, int64 prev)
 {
-	Oid			relid = pgm_rows_ensure(t, &dbmate_table);
 	PgmFile    *file = pgm_rows_file(t, version);
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1];
 
 	if (file == NULL)
 		elog(ERROR, "no migration file for version " INT64_FORMAT, version);
-	values[0] = CStringGetTextDatum(file->version_text);
-	pgm_spi_check(pgm_rows_exec(relid,
-								psprintf("delete from %s where version OPERATOR(pg_catalog.=) $1",
-										 pgm_rows_qualified(&dbmate_table)),
-								1, types, values, NULL),
-				  SPI_OK_DELETE, "writing dbmate's schema_migrations");
+	pgm_rows_delete(t, &dbmate_table, "version", TEXTOID,
+					CStringGetTextDatum(file->version_text));
 }
 
 const PgmTracker pgm_tracker_dbmate = {

@@ -64,22 +64,30 @@ diesel_write_failed(PgmTracked *t, int64 version)
 {
 }
 
+/* The version diesel records: the folder name's version, dashes dropped. */
+static Datum
+diesel_version(const PgmFile *file)
+{
+	char	   *version = palloc(strlen(file->version_text) + 1);
+	char	   *w = version;
+	const char *r;
+
+	for (r = file->version_text; *r; r++)
+		if (*r != '-')
+			*w++ = *r;
+	*w = '\0';
+	return CStringGetTextDatum(version);
+}
+
 static void
 diesel_write_row(PgmTracked *t, PgmFile *file, int64 elapsed_us)
 {
 	Oid			relid = pgm_rows_ensure(t, &diesel_table);
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
-	char	   *version = pstrdup(file->version_text);
-	char	   *w = version;
-	const char *r;
 	int			rc;
 
-	for (r = file->version_text; *r; r++)
-		if (*r != '-')
-			*w++ = *r;
-	*w = '\0';
-	values[0] = CStringGetTextDatum(version);
+	values[0] = diesel_version(file);
 	rc = pgm_rows_exec(relid,
 					   psprintf("INSERT INTO %s (version) VALUES ($1)",
 								pgm_rows_qualified(&diesel_table)),
@@ -91,27 +99,11 @@ diesel_write_row(PgmTracked *t, PgmFile *file, int64 elapsed_us)
 static void
 diesel_write_reverted(PgmTracked *t, int64 version, bool has_prev, int64 prev)
 {
-	Oid			relid = pgm_rows_ensure(t, &diesel_table);
 	PgmFile    *file = pgm_rows_file(t, version);
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1];
-	char	   *text;
-	char	   *w;
-	const char *r;
 
 	if (file == NULL)
 		elog(ERROR, "no migration file for version " INT64_FORMAT, version);
-	text = w = palloc(strlen(file->version_text) + 1);
-	for (r = file->version_text; *r; r++)
-		if (*r != '-')
-			*w++ = *r;
-	*w = '\0';
-	values[0] = CStringGetTextDatum(text);
-	pgm_spi_check(pgm_rows_exec(relid,
-								psprintf("DELETE FROM %s WHERE version OPERATOR(pg_catalog.=) $1",
-										 pgm_rows_qualified(&diesel_table)),
-								1, types, values, NULL),
-				  SPI_OK_DELETE, "writing diesel's migration table");
+	pgm_rows_delete(t, &diesel_table, "version", TEXTOID, diesel_version(file));
 }
 
 const PgmTracker pgm_tracker_diesel = {

@@ -134,16 +134,7 @@ goose_lock_key(void)
 static void
 goose_write_reverted(PgmTracked *t, int64 version, bool has_prev, int64 prev)
 {
-	Oid			relid = pgm_rows_ensure(t, &goose_table);
-	Oid			types[1] = {INT8OID};
-	Datum		values[1];
-
-	values[0] = Int64GetDatum(version);
-	pgm_spi_check(pgm_rows_exec(relid,
-								psprintf("DELETE FROM %s WHERE version_id OPERATOR(pg_catalog.=) $1",
-										 pgm_rows_qualified(&goose_table)),
-								1, types, values, NULL),
-				  SPI_OK_DELETE, "writing goose's version table");
+	pgm_rows_delete(t, &goose_table, "version_id", INT8OID, Int64GetDatum(version));
 }
 
 const PgmTracker pgm_tracker_goose = {

@@ -444,3 +444,17 @@ pgm_rows_own_lock_key(void)
 {
 	return PGM_OWN_LOCK_KEY;
 }
+
+void
+pgm_rows_delete(PgmTracked *t, const PgmToolTable *tt, const char *column, Oid type, Datum value)
+{
+	Oid			relid = pgm_rows_ensure(t, tt);
+	Oid			types[1] = {type};
+	Datum		values[1] = {value};
+
+	pgm_spi_check(pgm_rows_exec(relid,
+								psprintf("DELETE FROM %s WHERE %s OPERATOR(pg_catalog.=) $1",
+										 pgm_rows_qualified(tt), quote_identifier(column)),
+								1, types, values, NULL),
+				  SPI_OK_DELETE, psprintf("writing %s's migration table", tt->tool));
+}

@@ -65,6 +65,13 @@ extern Oid	pgm_rows_ensure(PgmTracked *t, const PgmToolTable *tt);
 extern int	pgm_rows_exec(Oid relid, const char *sql, int nargs, Oid *types,
 						  Datum *values, const char *nulls);
 
+/*
+ * A tool's revert of one migration: DELETE FROM its table WHERE column =
+ * value (of type), as the table's owner.
+ */
+extern void pgm_rows_delete(PgmTracked *t, const PgmToolTable *tt, const char *column,
+							Oid type, Datum value);
+
 /* The applied set, built row by row then sorted (t->exact). */
 extern void pgm_rows_add(PgmTracked *t, int64 version, const char *checksum);
 extern void pgm_rows_finish(PgmTracked *t);

@@ -188,16 +188,7 @@ sqlx_lock_key(void)
 static void
 sqlx_write_reverted(PgmTracked *t, int64 version, bool has_prev, int64 prev)
 {
-	Oid			relid = pgm_rows_ensure(t, &sqlx_table);
-	Oid			types[1] = {INT8OID};
-	Datum		values[1];
-
-	values[0] = Int64GetDatum(version);
-	pgm_spi_check(pgm_rows_exec(relid,
-								psprintf("DELETE FROM %s WHERE version OPERATOR(pg_catalog.=) $1",
-										 pgm_rows_qualified(&sqlx_table)),
-								1, types, values, NULL),
-				  SPI_OK_DELETE, "writing sqlx's migration table");
+	pgm_rows_delete(t, &sqlx_table, "version", INT8OID, Int64GetDatum(version));
 }
 
 const PgmTracker pgm_tracker_sqlx = {
