@@ -993,7 +993,7 @@ try_batch(BatchRun *br, uint64 *n)
 		}
 		/* the tool's table says it is in flight, with the first progress row */
 		if (br->batches == 0)
-			pgm_plan_begin(br->rs->plan, file);
+			pgm_plan_begin_steps(br->rs->plan, file, 0, 1);
 		*n = pgm_batch_execute(br->script, br->plan, br->batches + 1);
 		if (*n == 0)
 		{

@@ -601,11 +601,40 @@ backfill(PgmPlan *plan)
 	}
 }
 
+/* Does the file's text name the table (any letter case)? */
+static bool
+mentions(const PgmFile *file, const char *name)
+{
+	size_t		n = strlen(name);
+	size_t		i;
+
+	if (file->body == NULL || n == 0)
+		return true;			/* not known: as if it did */
+	for (i = 0; i + n <= file->len; i++)
+		if (pg_strncasecmp(file->body + i, name, n) == 0)
+			return true;
+	return false;
+}
+
 void
 pgm_plan_begin(PgmPlan *plan, const PgmFile *file)
 {
+	PgmTracked *t = &plan->tracked;
+
+	/*
+	 * golang-migrate's single row, in the transaction the migration runs
+	 * in: the in-flight mark can be seen by that migration alone (others
+	 * see the record that replaces it, at commit).  It is written when the
+	 * migration may see it, its text naming the table, or when the table
+	 * must be created; otherwise it would cost an UPDATE per migration for
+	 * nobody to read.  Migrations that commit as they go mark it always
+	 * (pgm_plan_begin_steps).
+	 */
+	if (!t->tracker->per_migration && t->exists && t->relname != NULL &&
+		!mentions(file, t->relname))
+		return;
 	backfill(plan);
-	pgm_track_begin(&plan->tracked, file->version);
+	pgm_track_begin(t, file->version);
 }
 
 void
