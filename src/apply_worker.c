@@ -939,7 +939,6 @@ typedef struct BatchRun
 {
 	RunState   *rs;
 	PgmScript  *script;
-	SPIPlanPtr	plan;			/* planned once, kept across transactions */
 	int64		batches;		/* committed by this run */
 	int64		rows;
 	instr_time	start;
@@ -985,16 +984,10 @@ try_batch(BatchRun *br, uint64 *n)
 
 		pgm_unit_begin();
 		pgstat_report_activity(STATE_RUNNING, file->filename);
-		if (br->plan == NULL)
-		{
-			br->plan = pgm_batch_plan(br->script);
-			if (SPI_keepplan(br->plan) != 0)
-				elog(ERROR, "SPI_keepplan failed");
-		}
 		/* the tool's table says it is in flight, with the first progress row */
 		if (br->batches == 0)
 			pgm_plan_begin_steps(br->rs->plan, file, 0, 1);
-		*n = pgm_batch_execute(br->script, br->plan, br->batches + 1);
+		*n = pgm_batch_execute(br->script, br->batches + 1);
 		if (*n == 0)
 		{
 			record_applied(br->rs, file, since_ms(br->start));
@@ -1082,8 +1075,6 @@ run_batch(RunState *rs, PgmScript *script)
 	MemoryContextSwitchTo(rs->cxt);
 
 	StartTransactionCommand();
-	if (br.plan != NULL)
-		SPI_freeplan(br.plan);
 	pgm_lock_busy_end();
 	rs->busy = false;
 	CommitTransactionCommand();

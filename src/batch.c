@@ -14,8 +14,10 @@
  *				  ORDER BY id LIMIT 1000);
  *
  * Anything else in such a file is refused when it is parsed, before
- * anything runs.  The statement is planned once (SPI_prepare) and executed
- * per batch: in the function path every batch runs in the caller's
+ * anything runs.  The statement is planned again for each batch, as a psql
+ * loop would: the rows left change from batch to batch, and a plan made
+ * when every row was left (a sequential scan) would stay slow to the end.
+ * In each path: in the function path every batch runs in the caller's
  * transaction; in the worker path (apply_worker.c) each batch is a
  * transaction of its own, committed, so other sessions see the progress and
  * wait for at most one batch.  The migration is applied when an execution
@@ -153,17 +155,6 @@ pgm_batch_classify(PgmScript *script)
 	script->batch_line = line;
 }
 
-SPIPlanPtr
-pgm_batch_plan(PgmScript *script)
-{
-	char	   *sql = pgm_statement_text(script, 0);
-	SPIPlanPtr	plan = SPI_prepare(sql, 0, NULL);
-
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	return plan;
-}
-
 /* The batch limit reached: an ERROR naming the file and the setting. */
 static void
 raise_limit(PgmScript *script)
@@ -179,7 +170,7 @@ raise_limit(PgmScript *script)
 }
 
 uint64
-pgm_batch_execute(PgmScript *script, SPIPlanPtr plan, int64 number)
+pgm_batch_execute(PgmScript *script, int64 number)
 {
 	int			rc;
 	uint64		processed;
@@ -187,7 +178,7 @@ pgm_batch_execute(PgmScript *script, SPIPlanPtr plan, int64 number)
 	if (number > batch_limit)
 		raise_limit(script);
 	CHECK_FOR_INTERRUPTS();
-	rc = SPI_execute_plan(plan, NULL, NULL, false, 0);
+	rc = SPI_execute(pgm_statement_text(script, 0), false, 0);
 	if (rc != SPI_OK_UPDATE && rc != SPI_OK_DELETE && rc != SPI_OK_INSERT &&
 		rc != SPI_OK_UPDATE_RETURNING && rc != SPI_OK_DELETE_RETURNING &&
 		rc != SPI_OK_INSERT_RETURNING)
@@ -208,12 +199,10 @@ pgm_batch_run_atomic(PgmScript *script, const PgmFailHints *hints)
 	INSTR_TIME_SET_CURRENT(start);
 	PG_TRY();
 	{
-		SPIPlanPtr	plan = pgm_batch_plan(script);
 		int64		number;
 
-		for (number = 1; pgm_batch_execute(script, plan, number) > 0; number++)
+		for (number = 1; pgm_batch_execute(script, number) > 0; number++)
 			;
-		SPI_freeplan(plan);
 	}
 	PG_CATCH();
 	{

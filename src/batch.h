@@ -35,13 +35,11 @@ extern double pgm_batch_run_atomic(PgmScript *script, const PgmFailHints *hints)
 
 /*
  * The worker path's steps, one batch per transaction (apply_worker.c):
- * the statement planned once and kept across transactions; one batch run
- * (number is 1-based, for messages) returning the rows it changed, after
- * checking pg_migrate.batch_limit; and, between batches, the pause and the
- * wait for standbys to replay, outside any transaction.
+ * one batch run (number is 1-based, for messages) returning the rows it
+ * changed, after checking pg_migrate.batch_limit; and, between batches, the
+ * pause and the wait for standbys to replay, outside any transaction.
  */
-extern SPIPlanPtr pgm_batch_plan(PgmScript *script);
-extern uint64 pgm_batch_execute(PgmScript *script, SPIPlanPtr plan, int64 number);
+extern uint64 pgm_batch_execute(PgmScript *script, int64 number);
 extern void pgm_batch_throttle(PgmScript *script);
 
 /* Replay lag of the slowest streaming standby in bytes; -1 without one. */
