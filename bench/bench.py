@@ -181,10 +181,7 @@ class Server:
 
 # ---------------------------------------------------------------- contenders
 
-FLOORS = ["one message", "psql -1 -f", "psql, txn per file"]
-OURS = ["migrate_apply", "CALL migrate_run", "worker (async+wait)"]
-PEERS = ["dbmate", "node-pg-migrate", "postgres-migrations", "sqitch"]
-ALL = FLOORS + OURS + PEERS
+from contenders import ALL, FLOORS, OURS, PEERS  # noqa: E402,F401
 
 # tracking tables and schemas of each tool, left out of the schema comparison
 EXCLUDE = ["--exclude-schema=pgmigrate", "--exclude-schema=sqitch", "--exclude-schema=bench",

@@ -3,6 +3,8 @@ measures, and issue 13's targets, each PASS, MISS or n/a."""
 
 import os
 
+from contenders import ALL
+
 FLOOR_SHORT = [("one message", "x 1-msg"), ("psql -1 -f", "x psql -1"), ("psql, txn per file", "x psql/file")]
 LABEL = {"tiny": "1,000 tiny", "mix": "200 realistic", "heavy": "30 heavy data", "big16": "16 MB file",
          "single2": "2 MB single-row", "big256": "256 MB file", "tiny10k": "10,000 tiny"}
@@ -41,7 +43,6 @@ class Raw:
 
 
 def render(b, wl):
-    from bench import ALL
     try:
         os.makedirs(b.a.outdir, exist_ok=True)
         save_raw(b, wl, os.path.join(b.a.outdir, "raw.json"))

@@ -13,7 +13,7 @@
  *	 WHERE id IN (SELECT id FROM users WHERE email_lower IS NULL
  *				  ORDER BY id LIMIT 1000);
  *
- * Anything else in such a file is refused when it is parsed, before
+ * Anything else in such a file is refused when it is parsed (script.c), before
  * anything runs.  The statement is planned again for each batch, as a psql
  * loop would: the rows left change from batch to batch, and a plan made
  * when every row was left (a sequential scan) would stay slow to the end.
@@ -41,16 +41,13 @@
 #include "access/xlog.h"
 #include "batch.h"
 #include "bgw_common.h"
-#include "directives.h"
 #include "errctx.h"
 #include "exec_spi.h"
 #include "miscadmin.h"
-#include "nodes/parsenodes.h"
 #include "portability/instr_time.h"
 #include "replication/walsender.h"
 #include "replication/walsender_private.h"
 #include "storage/spin.h"
-#include "tcop/utility.h"
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
@@ -83,76 +80,6 @@ pgm_batch_init(void)
 							1000000, 1, INT_MAX,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
-}
-
-static void
-refuse(PgmScript *script, int line, const char *message, const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("%s", message),
-			 errdetail("%s", detail),
-			 errhint("A batch migration holds one UPDATE, DELETE or INSERT ... SELECT that changes at most one batch of rows and skips the rows already done; put other statements in migration files of their own."),
-			 errcontext("migration file \"%s\", line %d", script->file->filename, line)));
-}
-
-/* UPDATE, DELETE or INSERT ... SELECT, CTEs allowed; else its kind. */
-static const char *
-statement_problem(Node *tree)
-{
-	switch (nodeTag(tree))
-	{
-		case T_UpdateStmt:
-		case T_DeleteStmt:
-			return NULL;
-		case T_InsertStmt:
-			{
-				InsertStmt *ins = (InsertStmt *) tree;
-
-				if (ins->selectStmt != NULL && IsA(ins->selectStmt, SelectStmt) &&
-					((SelectStmt *) ins->selectStmt)->valuesLists == NIL)
-					return NULL;
-				return "INSERT without a SELECT";
-			}
-		default:
-			return GetCommandTagName(CreateCommandTag(tree));
-	}
-}
-
-void
-pgm_batch_classify(PgmScript *script)
-{
-	PgmFile    *file = script->file;
-	int			line = pgm_directive_batch(file->body, file->len);
-	const char *problem;
-
-	if (line == 0)
-		return;
-	/* BEGIN, COMMIT and END are set aside as no-ops (script.c) */
-	if (script->nnoops > 0)
-	{
-		int			column;
-
-		pgm_script_position(file, script->noops[0].start, &line, &column);
-		refuse(script, line,
-			   psprintf("batch migration file \"%s\" holds transaction control", file->filename),
-			   "Each batch of a batch migration is a transaction of its own, or runs in the caller's transaction.");
-	}
-	if (script->nstmts == 0)
-		refuse(script, line,
-			   psprintf("batch migration file \"%s\" holds no statement", file->filename),
-			   "The batch marker needs the statement it runs.");
-	if (script->nstmts > 1)
-		refuse(script, script->stmts[1].line,
-			   psprintf("batch migration file \"%s\" holds more than one statement", file->filename),
-			   "A batch migration runs its one statement again and again until it changes no row.");
-	problem = statement_problem(script->stmts[0].parsetree);
-	if (problem != NULL)
-		refuse(script, script->stmts[0].line,
-			   psprintf("batch migration file \"%s\" holds %s", file->filename, problem),
-			   "The statement of a batch migration must change rows: UPDATE, DELETE or INSERT ... SELECT.");
-	script->batch = true;
-	script->batch_line = line;
 }
 
 /* The batch limit reached: an ERROR naming the file and the setting. */
@@ -188,7 +115,7 @@ pgm_batch_execute(PgmScript *script, int64 number)
 	return processed;
 }
 
-/* Runs fn's batches with the file, line and hint of a failure added. */
+/* Every batch in the caller's transaction; a failure gets the file, line and hint. */
 double
 pgm_batch_run_atomic(PgmScript *script, const PgmFailHints *hints)
 {

@@ -21,13 +21,6 @@
 extern void pgm_batch_init(void);
 
 /*
- * After a file is parsed: with the batch marker, checks that the file holds
- * exactly one UPDATE, DELETE or INSERT ... SELECT (an ERROR naming the file
- * and line otherwise) and marks the script a batch migration.
- */
-extern void pgm_batch_classify(PgmScript *script);
-
-/*
  * The function path: every batch inside the caller's transaction until one
  * changes no row; returns the duration in milliseconds.
  */

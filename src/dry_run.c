@@ -35,13 +35,12 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "dry_run.h"
 #include "executor/spi.h"
 #include "lock.h"
 #include "nodes/pg_list.h"
+#include "unit.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 
 typedef struct DryRow
 {
@@ -52,6 +51,8 @@ typedef struct DryRow
 
 typedef struct DryRun
 {
+	const char *dir;
+	const PgmPlanOptions *opts;
 	MemoryContext cxt;			/* the caller's: survives the roll back */
 	List	   *rows;
 } DryRun;
@@ -83,43 +84,31 @@ lock_for_transaction(void)
 		elog(ERROR, "SPI_finish failed: %s", SPI_result_code_string(rc));
 }
 
+/* The real run, inside the subtransaction that is then rolled back. */
+static void
+run_folder(void *arg)
+{
+	DryRun	   *d = (DryRun *) arg;
+
+	pgm_apply_folder(d->dir, d->opts, collect, d);
+}
+
 void
 pgm_apply_folder_dry_run(const char *dir, const PgmPlanOptions *opts,
 						 PgmAppliedCallback emit, void *arg)
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
 	DryRun		d;
 	ListCell   *lc;
 
-	d.cxt = oldcontext;
+	d.cxt = CurrentMemoryContext;
 	d.rows = NIL;
+	d.dir = dir;
+	d.opts = opts;
 
 	lock_for_transaction();
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcontext);
-	PG_TRY();
-	{
-		pgm_apply_folder(dir, opts, collect, &d);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-		ReThrowError(edata);
-	}
-	PG_END_TRY();
-
-	RollbackAndReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(oldcontext);
-	CurrentResourceOwner = oldowner;
+	/* its error, if any, is raised again unchanged after the roll back */
+	pgm_rolled_back_subxact(run_folder, &d);
 
 	foreach(lc, d.rows)
 	{

@@ -27,66 +27,6 @@
 #include "miscadmin.h"
 
 bool
-pgm_format_is_flyway(const PgmFormat *format)
-{
-	return format != NULL && strcmp(format->name, "flyway") == 0;
-}
-
-static bool
-file_dotted(const PgmFile *f)
-{
-	return pgm_flyway_is_dotted(f->version_text, strlen(f->version_text));
-}
-
-/* Keys files[0, *n) by the encoding; refused ones are dropped. */
-static void
-key_files(PgmListing *l, PgmFile *files, int *n)
-{
-	int			kept = 0;
-	int			i;
-
-	for (i = 0; i < *n; i++)
-	{
-		PgmFile    *f = &files[i];
-		int64_t		key;
-		PgmFlywayKey rc;
-
-		CHECK_FOR_INTERRUPTS();
-		rc = pgm_flyway_version_key(f->version_text, strlen(f->version_text), &key);
-		if (rc != PGM_FLYWAY_KEY_OK)
-		{
-			pgm_listing_refuse(l, f->filename, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
-							   psprintf("Flyway version \"%s\" of file \"%s\" is out of range for pg_migrate's version key",
-										f->version_text, f->filename),
-							   pgm_flyway_key_limits(),
-							   "Give the file a version with fewer or smaller parts, before any of it is applied.");
-			continue;
-		}
-		f->version = key;
-		files[kept++] = *f;
-	}
-	*n = kept;
-}
-
-void
-pgm_flyway_key_listing(PgmListing *l)
-{
-	bool		dotted = false;
-	int			i;
-
-	if (!pgm_format_is_flyway(l->format))
-		return;
-	for (i = 0; i < l->nup && !dotted; i++)
-		dotted = file_dotted(&l->ups[i]);
-	for (i = 0; i < l->ndown && !dotted; i++)
-		dotted = file_dotted(&l->downs[i]);
-	if (!dotted)
-		return;
-	key_files(l, l->ups, &l->nup);
-	key_files(l, l->downs, &l->ndown);
-}
-
-bool
 pgm_flyway_folder_dotted(const PgmFolder *folder)
 {
 	int			i;
@@ -94,7 +34,7 @@ pgm_flyway_folder_dotted(const PgmFolder *folder)
 	if (folder == NULL || !pgm_format_is_flyway(folder->format))
 		return false;
 	for (i = 0; i < folder->nfiles; i++)
-		if (file_dotted(&folder->files[i]))
+		if (pgm_flyway_file_dotted(&folder->files[i]))
 			return true;
 	return false;
 }
@@ -171,24 +111,4 @@ pgm_flyway_check_history(const PgmFolder *folder, const PgmHistory *hist)
 					 errhint("Restore the folder's dotted migration files.")));
 		}
 	}
-}
-
-const char *
-pgm_version_display(const PgmFile *file)
-{
-	int64_t		key;
-
-	if (file->version >= PGM_FLYWAY_KEY_BASE && file->version <= PGM_FLYWAY_KEY_LAST &&
-		pgm_flyway_version_key(file->version_text, strlen(file->version_text), &key) == PGM_FLYWAY_KEY_OK &&
-		key == file->version)
-	{
-		char	   *text = pstrdup(file->version_text);
-		char	   *p;
-
-		for (p = text; *p; p++)
-			if (*p == '_')
-				*p = '.';
-		return text;
-	}
-	return psprintf(INT64_FORMAT, file->version);
 }

@@ -17,17 +17,6 @@
 #include "format.h"
 #include "history.h"
 
-/* Is this Flyway's format? */
-extern bool pgm_format_is_flyway(const PgmFormat *format);
-
-/*
- * In a Flyway listing with a dotted version, keys every migration (ups and
- * undos) by the encoding; a version it cannot hold is refused naming the
- * file and the limits (reported and left out in collect mode).  Called by
- * pgm_listing_finish before sorting; does nothing for other formats.
- */
-extern void pgm_flyway_key_listing(PgmListing *l);
-
 /* Is the folder a Flyway folder keyed by the encoding? */
 extern bool pgm_flyway_folder_dotted(const PgmFolder *folder);
 
@@ -47,8 +36,5 @@ extern bool pgm_flyway_text_key(const PgmFolder *folder, const char *text, int64
  * for other formats.
  */
 extern void pgm_flyway_check_history(const PgmFolder *folder, const PgmHistory *hist);
-
-/* A version for messages: the text as written when the key is encoded. */
-extern const char *pgm_version_display(const PgmFile *file);
 
 #endif							/* PGM_FLYWAY_KEYS_H */

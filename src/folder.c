@@ -57,6 +57,7 @@
 #include "errctx.h"
 #include "checksum_cache.h"
 #include "folder.h"
+#include "folder_open.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "format.h"
@@ -135,91 +136,6 @@ has_regular_file(int dirfd, const char *name)
 	return fstatat(dirfd, name, &st, 0) == 0 && S_ISREG(st.st_mode);
 }
 
-/*
- * Opens folder/name for reading after the folder's checks: a regular file
- * in the allowed directories.
- */
-int
-pgm_folder_open_file(const char *path, List *allowed, const char *name)
-{
-	char	   *full = psprintf("%s/%s", path, name);
-	int			fd = OpenTransientFile(full, O_RDONLY | O_NONBLOCK | PG_BINARY);
-	struct stat st;
-
-	if (fd < 0)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not open migration file \"%s\": %m", name),
-				 errdetail("The file is in folder \"%s\".", path),
-				 errhint("Check that the file, or the target of the link, exists and that the database server's operating system user can read it.")));
-	pgm_check_opened_file(allowed, fd, path, name);
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("migration file \"%s\" is not a regular file", name),
-				 errdetail("The file is in folder \"%s\".", path),
-				 errhint("Replace it with a regular file, or remove it from the folder.")));
-	pfree(full);
-	return fd;
-}
-
-/*
- * Reads at most max bytes of folder/name; *len gets how many.  whole: a
- * longer file is an ERROR (a journal or metadata file), else the rest is
- * not read (the start of a file, to tell its tool).
- */
-static char *read_start(const char *path, List *allowed, const char *name, size_t max,
-						bool whole, size_t *len);
-
-char *
-pgm_folder_read_small(const char *path, List *allowed, const char *name, size_t max,
-					  size_t *len)
-{
-	return read_start(path, allowed, name, max, true, len);
-}
-
-static char *
-read_start(const char *path, List *allowed, const char *name, size_t max, bool whole,
-		   size_t *len)
-{
-	int			fd = pgm_folder_open_file(path, allowed, name);
-	char	   *buf = palloc(max + 2);
-	size_t		done = 0;
-
-	for (;;)
-	{
-		ssize_t		n;
-
-		CHECK_FOR_INTERRUPTS();
-		n = read(fd, buf + done, max + 1 - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			ereport(ERROR,
-					(errcode_for_file_access(),
-					 errmsg("could not read migration file \"%s\": %m", name),
-					 errdetail("The file is in folder \"%s\".", path)));
-		if (n == 0)
-			break;
-		done += n;
-		if (done > max)
-		{
-			if (whole)
-				ereport(ERROR,
-						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("file \"%s\" is too large", name),
-						 errdetail("The file is in folder \"%s\"; pg_migrate reads at most %zu bytes of it.",
-								   path, max)));
-			done = max;
-			break;
-		}
-	}
-	CloseTransientFile(fd);
-	buf[done] = '\0';
-	*len = done;
-	return buf;
-}
-
 /* The folder's entries, with what detection needs to know of each. */
 static PgmEntry *
 read_entries(const char *path, List *allowed, int *nentries)
@@ -290,7 +206,7 @@ read_entries(const char *path, List *allowed, int *nentries)
 		if (!entries[i].is_file || entries[i].name[0] == '.' ||
 			!pgm_format_wants_sniff(entries[i].name))
 			continue;
-		head = read_start(path, allowed, entries[i].name, SNIFF_BYTES, false, &len);
+		head = pgm_folder_read_start(path, allowed, entries[i].name, SNIFF_BYTES, false, &len);
 		entries[i].sniff = pgm_sections_sniff(head, len);
 		pfree(head);
 	}
@@ -336,7 +252,7 @@ list_migration_folder(PgmListing *l, const char *path, List *allowed, PgmEntry *
 	{
 		char	   *name = psprintf("%s/%s", e->name, format->metadata_file);
 		size_t		len;
-		char	   *body = read_start(path, allowed, name, MAX_META_BYTES, true, &len);
+		char	   *body = pgm_folder_read_start(path, allowed, name, MAX_META_BYTES, true, &len);
 		int			bad_line;
 		int			line = pgm_diesel_metadata(body, len, &bad_line);
 
@@ -404,7 +320,7 @@ list_journal(PgmListing *l, const char *path, List *allowed, PgmEntry *entries, 
 				(errcode(ERRCODE_UNDEFINED_FILE),
 				 errmsg("drizzle migration folder \"%s\" has no %s", path, jname),
 				 errhint("Drizzle Kit writes the journal with the migrations (drizzle-kit generate); copy the whole folder.")));
-	json = read_start(path, allowed, jname, MAX_META_BYTES, true, &len);
+	json = pgm_folder_read_start(path, allowed, jname, MAX_META_BYTES, true, &len);
 	/* an entry is an object: no more entries than "{" */
 	max = 1;
 	for (i = 0; i < len; i++)

@@ -127,17 +127,6 @@ extern void pgm_file_load(PgmFolder *folder, PgmFile *file);
 extern void pgm_file_checksum(PgmFolder *folder, PgmFile *file);
 
 /*
- * Opens folder/name for reading, checked as migration files are (a regular
- * file in pg_migrate.allowed_directories); returns the descriptor
- * (OpenTransientFile).
- */
-extern int	pgm_folder_open_file(const char *path, List *allowed, const char *name);
-
-/* Reads a small file of the folder whole; more than max bytes is an ERROR. */
-extern char *pgm_folder_read_small(const char *path, List *allowed, const char *name,
-								   size_t max, size_t *len);
-
-/*
  * The line of the marker that makes a loaded file run outside a
  * transaction, 0 if none: the format's own marker, or for golang-migrate's
  * format pg_migrate's first-line markers (directives.c).

@@ -16,7 +16,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
-#include "flyway_keys.h"
+#include "flyway_version.h"
 #include "format.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
@@ -274,6 +274,95 @@ pgm_format_setting(void)
 	return pgm_format_by_name(pgm_format_name);
 }
 
+/* ------------------------------------------------------------ Flyway keys */
+
+bool
+pgm_format_is_flyway(const PgmFormat *format)
+{
+	return format != NULL && strcmp(format->name, "flyway") == 0;
+}
+
+bool
+pgm_flyway_file_dotted(const PgmFile *f)
+{
+	return pgm_flyway_is_dotted(f->version_text, strlen(f->version_text));
+}
+
+/* Keys files[0, *n) by the encoding; refused ones are dropped. */
+static void
+key_files(PgmListing *l, PgmFile *files, int *n)
+{
+	int			kept = 0;
+	int			i;
+
+	for (i = 0; i < *n; i++)
+	{
+		PgmFile    *f = &files[i];
+		int64_t		key;
+		PgmFlywayKey rc;
+
+		CHECK_FOR_INTERRUPTS();
+		rc = pgm_flyway_version_key(f->version_text, strlen(f->version_text), &key);
+		if (rc != PGM_FLYWAY_KEY_OK)
+		{
+			pgm_listing_refuse(l, f->filename, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+							   psprintf("Flyway version \"%s\" of file \"%s\" is out of range for pg_migrate's version key",
+										f->version_text, f->filename),
+							   pgm_flyway_key_limits(),
+							   "Give the file a version with fewer or smaller parts, before any of it is applied.");
+			continue;
+		}
+		f->version = key;
+		files[kept++] = *f;
+	}
+	*n = kept;
+}
+
+/*
+ * In a Flyway listing with a dotted version, keys every migration (ups and
+ * undos) by the encoding; a version it cannot hold is refused naming the
+ * file and the limits (reported and left out in collect mode).  Called by
+ * pgm_listing_finish before sorting; does nothing for other formats.
+ */
+static void
+flyway_key_listing(PgmListing *l)
+{
+	bool		dotted = false;
+	int			i;
+
+	if (!pgm_format_is_flyway(l->format))
+		return;
+	for (i = 0; i < l->nup && !dotted; i++)
+		dotted = pgm_flyway_file_dotted(&l->ups[i]);
+	for (i = 0; i < l->ndown && !dotted; i++)
+		dotted = pgm_flyway_file_dotted(&l->downs[i]);
+	if (!dotted)
+		return;
+	key_files(l, l->ups, &l->nup);
+	key_files(l, l->downs, &l->ndown);
+}
+
+/* A version for messages: the text as written when the key is encoded. */
+static const char *
+version_display(const PgmFile *file)
+{
+	int64_t		key;
+
+	if (file->version >= PGM_FLYWAY_KEY_BASE && file->version <= PGM_FLYWAY_KEY_LAST &&
+		pgm_flyway_version_key(file->version_text, strlen(file->version_text), &key) == PGM_FLYWAY_KEY_OK &&
+		key == file->version)
+	{
+		char	   *text = pstrdup(file->version_text);
+		char	   *p;
+
+		for (p = text; *p; p++)
+			if (*p == '_')
+				*p = '.';
+		return text;
+	}
+	return psprintf(INT64_FORMAT, file->version);
+}
+
 /* ------------------------------------------------------------ listing */
 
 static int
@@ -397,15 +486,15 @@ check_duplicates(PgmFile *files, int n, bool down, const char *path, List **prob
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
 					 errmsg("duplicate migration version %s in folder \"%s\"",
-							pgm_version_display(&files[i]), path),
+							version_display(&files[i]), path),
 					 errdetail("Files \"%s\" and \"%s\" both have version %s.",
 							   files[kept - 1].filename, files[i].filename,
-							   pgm_version_display(&files[i])),
+							   version_display(&files[i])),
 					 down ? errhint("Give each down migration its own version number.") :
 					 errhint("Give each up migration its own version number.")));
 		pgm_problem_add(problems, files[i].filename, true, files[i].version, PGM_SEVERITY_ERROR,
 						psprintf("duplicate migration version %s: also used by \"%s\"",
-								 pgm_version_display(&files[i]), files[kept - 1].filename));
+								 version_display(&files[i]), files[kept - 1].filename));
 	}
 	return kept;
 }
@@ -416,7 +505,7 @@ pgm_listing_finish(PgmListing *l, int *n)
 	int			i;
 	int			j;
 
-	pgm_flyway_key_listing(l);	/* dotted Flyway versions */
+	flyway_key_listing(l);	/* dotted Flyway versions */
 	qsort(l->ups, l->nup, sizeof(PgmFile), compare_files);
 	qsort(l->downs, l->ndown, sizeof(PgmFile), compare_files);
 	l->nup = check_duplicates(l->ups, l->nup, false, l->path, l->problems);

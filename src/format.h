@@ -188,4 +188,10 @@ extern void pgm_listing_refuse(PgmListing *l, const char *entry, int sqlstate,
  */
 extern PgmFile *pgm_listing_finish(PgmListing *l, int *n);
 
+/* Is this Flyway's format? */
+extern bool pgm_format_is_flyway(const PgmFormat *format);
+
+/* Does the file have a dotted Flyway version (1.1)? */
+extern bool pgm_flyway_file_dotted(const PgmFile *f);
+
 #endif							/* PGM_FORMAT_H */

@@ -30,6 +30,7 @@
 
 #include "common/base64.h"
 #include "errctx.h"
+#include "folder_open.h"
 #include "format.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"

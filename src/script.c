@@ -35,13 +35,13 @@
 #include "postgres.h"
 
 #include "compat.h"
-#include "batch.h"
 #include "directives.h"
 #include "commands/defrem.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "script.h"
+#include "tcop/utility.h"
 #include "textpos.h"
 
 #define EXCERPT_MAX 300
@@ -454,6 +454,84 @@ pgm_statement_no_transaction_reason(Node *parsetree)
 	}
 }
 
+/* ---------- batched data migrations (batch.c runs them) ---------- */
+
+static void
+refuse_batch(PgmScript *script, int line, const char *message, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("%s", message),
+			 errdetail("%s", detail),
+			 errhint("A batch migration holds one UPDATE, DELETE or INSERT ... SELECT that changes at most one batch of rows and skips the rows already done; put other statements in migration files of their own."),
+			 errcontext("migration file \"%s\", line %d", script->file->filename, line)));
+}
+
+/* UPDATE, DELETE or INSERT ... SELECT, CTEs allowed; else its kind. */
+static const char *
+statement_problem(Node *tree)
+{
+	switch (nodeTag(tree))
+	{
+		case T_UpdateStmt:
+		case T_DeleteStmt:
+			return NULL;
+		case T_InsertStmt:
+			{
+				InsertStmt *ins = (InsertStmt *) tree;
+
+				if (ins->selectStmt != NULL && IsA(ins->selectStmt, SelectStmt) &&
+					((SelectStmt *) ins->selectStmt)->valuesLists == NIL)
+					return NULL;
+				return "INSERT without a SELECT";
+			}
+		default:
+			return GetCommandTagName(CreateCommandTag(tree));
+	}
+}
+
+/*
+ * With the batch marker, the file must hold exactly one UPDATE, DELETE or
+ * INSERT ... SELECT: an ERROR naming the file and line otherwise, found
+ * before anything runs (validate reports it too); marks the script a
+ * batched data migration.
+ */
+static void
+classify_batch(PgmScript *script)
+{
+	PgmFile    *file = script->file;
+	int			line = pgm_directive_batch(file->body, file->len);
+	const char *problem;
+
+	if (line == 0)
+		return;
+	/* BEGIN, COMMIT and END are set aside as no-ops (script.c) */
+	if (script->nnoops > 0)
+	{
+		int			column;
+
+		pgm_script_position(file, script->noops[0].start, &line, &column);
+		refuse_batch(script, line,
+			   psprintf("batch migration file \"%s\" holds transaction control", file->filename),
+			   "Each batch of a batch migration is a transaction of its own, or runs in the caller's transaction.");
+	}
+	if (script->nstmts == 0)
+		refuse_batch(script, line,
+			   psprintf("batch migration file \"%s\" holds no statement", file->filename),
+			   "The batch marker needs the statement it runs.");
+	if (script->nstmts > 1)
+		refuse_batch(script, script->stmts[1].line,
+			   psprintf("batch migration file \"%s\" holds more than one statement", file->filename),
+			   "A batch migration runs its one statement again and again until it changes no row.");
+	problem = statement_problem(script->stmts[0].parsetree);
+	if (problem != NULL)
+		refuse_batch(script, script->stmts[0].line,
+			   psprintf("batch migration file \"%s\" holds %s", file->filename, problem),
+			   "The statement of a batch migration must change rows: UPDATE, DELETE or INSERT ... SELECT.");
+	script->batch = true;
+	script->batch_line = line;
+}
+
 /* Decides whether the file must run outside a transaction block. */
 static void
 classify(PgmScript *script)
@@ -461,7 +539,7 @@ classify(PgmScript *script)
 	int			line = pgm_file_no_transaction(script->file);
 	int			i;
 
-	pgm_batch_classify(script);
+	classify_batch(script);
 
 	if (line > 0)
 	{
