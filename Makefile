@@ -17,7 +17,7 @@ REGRESS = setup apply_todo dollar_quotes failure target_and_rerun bad_names bad_
 	format_drizzle format_atlas transaction_noops exec_parsed caught_failure \
 	track_sqlx track_goose track_dbmate track_flyway track_diesel track_prisma track_drizzle \
 	lifecycle_down lifecycle_to lifecycle_baseline lifecycle_dry_run format_argument \
-	flyway_versions teardown
+	flyway_versions flyway_repeatable teardown
 REGRESS_OPTS = --temp-instance=./tmp_regress --temp-config=test/regress.conf
 TAP_TESTS = 1
 

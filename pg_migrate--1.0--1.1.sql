@@ -10,12 +10,15 @@
 -- dbmate and Prisma timestamps, diesel's 2019-02-26-002946 read as its
 -- digits).  The text keeps what the key loses (leading zeros, diesel's
 -- dashes) so a tool's own table can be written back exactly.  Rows of 1.0
--- have no text; their version is the bigint.  Flyway's dotted (1.2.3) and
--- repeatable versions do not fit a bigint key: the Flyway format will make
--- the key nullable and order those by the parts of version_text.
+-- have no text; their version is the bigint.  Flyway's dotted versions
+-- (1.2.3) are keyed by an order-preserving encoding in a folder that has
+-- one (flyway_keys.c).  Flyway's repeatable migrations (R__) have no
+-- version: their rows have version -1 and version_text NULL, and are told
+-- apart by name (their description); versioned migrations' versions are
+-- never negative.
 ALTER TABLE pgmigrate.history ADD COLUMN version_text text;
 COMMENT ON COLUMN pgmigrate.history.version_text IS
-	'The version as written in the file name (leading zeros kept); NULL for rows written by 1.0';
+	'The version as written in the file name (leading zeros kept); NULL for rows written by 1.0 and for repeatable migrations (version -1)';
 
 -- Progress of a no-transaction migration is per direction, so that a
 -- down migration never resumes from an up migration's statements.

@@ -16,16 +16,13 @@ SELECT set_config('pgm.scratch', :'scratch', false) IS NOT NULL AS scratch_set;
 SELECT set_config('pgm.dir', :'dir', false) IS NOT NULL AS dir_set;
 \set try_sql :abs_srcdir '/test/try.sql'
 \set helpers :abs_srcdir '/test/track_helpers.sql'
+\set flyway_helpers :abs_srcdir '/test/flyway_helpers.sql'
 \o /dev/null
 \i :try_sql
 \i :helpers
 \o
 \! rm -rf "$SCRATCH" && mkdir -p "$SCRATCH"
--- Flyway's checksum, computed here: CRC-32 of the bytes without BOM, CR, LF
-CREATE FUNCTION flyway_sum(f text) RETURNS integer LANGUAGE sql AS $$
-	SELECT crc32(decode(replace(replace(replace(encode(pg_read_binary_file(current_setting('pgm.dir') || '/' || f), 'hex'),
-		'efbbbf', ''), '0d', ''), '0a', ''), 'hex'))
-$$;
+\i :flyway_helpers
 
 -- an integer folder keeps plain integer keys (a timestamp too); a dotted
 -- target reaches the integers below it (dry runs: the history stays empty)
@@ -107,24 +104,8 @@ SELECT set_config('pgm.dir', :'dir', false) IS NOT NULL AS dir_set;
 \i :try_sql
 \i :helpers
 \o
-CREATE FUNCTION flyway_sum(f text) RETURNS integer LANGUAGE sql AS $$
-	SELECT crc32(decode(replace(replace(replace(encode(pg_read_binary_file(current_setting('pgm.dir') || '/' || f), 'hex'),
-		'efbbbf', ''), '0d', ''), '0a', ''), 'hex'))
-$$;
-CREATE TABLE "public"."flyway_schema_history" (
-    "installed_rank" INT NOT NULL,
-    "version" VARCHAR(50),
-    "description" VARCHAR(200) NOT NULL,
-    "type" VARCHAR(20) NOT NULL,
-    "script" VARCHAR(1000) NOT NULL,
-    "checksum" INTEGER,
-    "installed_by" VARCHAR(100) NOT NULL,
-    "installed_on" TIMESTAMP NOT NULL DEFAULT now(),
-    "execution_time" INTEGER NOT NULL,
-    "success" BOOLEAN NOT NULL
-);
-ALTER TABLE "public"."flyway_schema_history" ADD CONSTRAINT "flyway_schema_history_pk" PRIMARY KEY ("installed_rank");
-CREATE INDEX "flyway_schema_history_s_idx" ON "public"."flyway_schema_history" ("success");
+\i :flyway_helpers
+CALL create_flyway_schema_history();
 INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES
 	(1, '1', 'Create accounts', 'SQL', 'V1__Create_accounts.sql', flyway_sum('V1__Create_accounts.sql'), 'flyway', 12, true),
 	(2, '1.1', 'Add email', 'SQL', 'V1.1__Add_email.sql', flyway_sum('V1.1__Add_email.sql'), 'flyway', 3, true),

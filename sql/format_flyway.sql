@@ -16,20 +16,17 @@ SELECT set_config('pgm.scratch', :'scratch', false) IS NOT NULL AS scratch_set;
 \! rm -rf "$SCRATCH" && mkdir -p "$SCRATCH"
 
 \x on
--- bad inputs: no "__", a repeatable migration; a dotted version is a
+-- bad inputs: no "__" (repeatable migrations: flyway_repeatable); a dotted version is a
 -- migration (flyway_versions tests them; dry run: the history stays empty)
 \! mkdir "$SCRATCH/nosep" && echo 'SELECT 1;' > "$SCRATCH/nosep/V1__ok.sql" && echo 'SELECT 1;' > "$SCRATCH/nosep/V2_missing_separator.sql"
 SELECT * FROM try(format('SELECT migrate_apply(%L)', :'scratch' || '/nosep'));
 \! mkdir "$SCRATCH/dotted" && echo 'SELECT 1;' > "$SCRATCH/dotted/V1__ok.sql" && echo 'SELECT 1;' > "$SCRATCH/dotted/V1.1__minor.sql"
 SELECT * FROM try(format('SELECT migrate_apply(%L, dry_run => true)', :'scratch' || '/dotted'));
-\! mkdir "$SCRATCH/repeatable" && echo 'SELECT 1;' > "$SCRATCH/repeatable/V1__ok.sql" && echo 'SELECT 1;' > "$SCRATCH/repeatable/R__views.sql"
-SELECT * FROM try(format('SELECT migrate_apply(%L)', :'scratch' || '/repeatable'));
 -- V1 and V1.0 are one version to Flyway
 \! mkdir "$SCRATCH/same" && echo 'SELECT 1;' > "$SCRATCH/same/V1__a.sql" && echo 'SELECT 1;' > "$SCRATCH/same/V1.0__b.sql"
 SELECT * FROM try(format('SELECT migrate_apply(%L)', :'scratch' || '/same'));
 \x off
 \x off
-SELECT file, version, severity, problem FROM migrate_validate(:'scratch' || '/repeatable');
 
 SELECT version, name, state FROM migrate_status(:'dir') ORDER BY version;
 SELECT version, name FROM migrate_apply(:'dir');

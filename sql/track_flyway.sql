@@ -13,6 +13,7 @@ SELECT set_config('pgm.scratch', :'scratch', false) IS NOT NULL AS scratch_set;
 \o /dev/null
 \i :try_sql
 \set helpers :abs_srcdir '/test/track_helpers.sql'
+\set flyway_helpers :abs_srcdir '/test/flyway_helpers.sql'
 \i :helpers
 \o
 \! rm -rf "$SCRATCH" && mkdir -p "$SCRATCH/m"
@@ -23,27 +24,10 @@ SELECT crc32('123456789'::bytea) AS crc32_check;  -- 0xCBF43926 as int
 \! printf 'CREATE TABLE fw_b (id int);\n' > "$SCRATCH/m/V002__Create_b.sql"
 \! printf 'CREATE TABLE fw_c (id int);\n' > "$SCRATCH/m/V3__Create_c.sql"
 \! printf 'CREATE TABLE fw_lock AS SELECT held_lock_key() AS key;\n' > "$SCRATCH/m/V4__Lock.sql"
--- Flyway's checksum, computed here: CRC-32 of the bytes without BOM, CR, LF
-CREATE FUNCTION flyway_sum(f text) RETURNS integer LANGUAGE sql AS $$
-	SELECT crc32(decode(replace(replace(replace(encode(pg_read_binary_file(current_setting('pgm.dir') || '/' || f), 'hex'),
-		'efbbbf', ''), '0d', ''), '0a', ''), 'hex'))
-$$;
+\i :flyway_helpers
 SELECT set_config('pgm.dir', :'dir', false) IS NOT NULL AS dir_set;
 -- a database Flyway migrated to version 1 (exactly its DDL and row)
-CREATE TABLE "public"."flyway_schema_history" (
-    "installed_rank" INT NOT NULL,
-    "version" VARCHAR(50),
-    "description" VARCHAR(200) NOT NULL,
-    "type" VARCHAR(20) NOT NULL,
-    "script" VARCHAR(1000) NOT NULL,
-    "checksum" INTEGER,
-    "installed_by" VARCHAR(100) NOT NULL,
-    "installed_on" TIMESTAMP NOT NULL DEFAULT now(),
-    "execution_time" INTEGER NOT NULL,
-    "success" BOOLEAN NOT NULL
-);
-ALTER TABLE "public"."flyway_schema_history" ADD CONSTRAINT "flyway_schema_history_pk" PRIMARY KEY ("installed_rank");
-CREATE INDEX "flyway_schema_history_s_idx" ON "public"."flyway_schema_history" ("success");
+CALL create_flyway_schema_history();
 INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
 VALUES (1, '1', 'Create a', 'SQL', 'V1__Create_a.sql', flyway_sum('V1__Create_a.sql'), 'flyway', 12, true);
 CREATE TABLE fw_a (id int);

@@ -100,11 +100,11 @@ pgm_apply_folder(const char *dir, const PgmPlanOptions *opts,
 	lint = pgm_lint_start(opts->lint);
 
 	/* parse and lint everything pending before running anything */
-	scripts = palloc0(sizeof(PgmScript *) * Max(plan->n, 1));
-	contexts = palloc0(sizeof(MemoryContext) * Max(plan->n, 1));
-	for (k = 0; k < plan->n; k++)
+	scripts = palloc0(sizeof(PgmScript *) * Max(pgm_plan_count(plan), 1));
+	contexts = palloc0(sizeof(MemoryContext) * Max(pgm_plan_count(plan), 1));
+	for (k = 0; k < pgm_plan_count(plan); k++)
 	{
-		PgmPlanItem *item = &plan->items[k];
+		PgmPlanItem *item = pgm_plan_item(plan, k);
 		MemoryContext oldcontext;
 
 		if (!pgm_plan_item_runs(item, opts))
@@ -136,7 +136,7 @@ pgm_apply_folder(const char *dir, const PgmPlanOptions *opts,
 		ms = scripts[k]->batch ? pgm_batch_run_atomic(scripts[k], &run_hints) :
 			pgm_exec_migration(scripts[k], &run_hints);
 		pgm_history_batch_add(&batch, file, ms);
-		pgm_plan_applied(plan, file->version);
+		pgm_plan_applied(plan, file);
 		if (emit != NULL)
 			emit(file->version, file->name, ms, arg);
 		MemoryContextDelete(contexts[k]);

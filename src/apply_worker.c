@@ -185,11 +185,11 @@ prepare_run(RunState *rs)
 	pgm_history_writer_init(&writer, rs->opts->dir, rs->opts->applied_by);
 	pgm_plan_record_adoption(plan, &writer);
 
-	rs->pending = palloc0(sizeof(PgmScript *) * Max(plan->n, 1));
-	rs->retrying = palloc0(sizeof(bool) * Max(plan->n, 1));
-	for (k = 0; k < plan->n; k++)
+	rs->pending = palloc0(sizeof(PgmScript *) * Max(pgm_plan_count(plan), 1));
+	rs->retrying = palloc0(sizeof(bool) * Max(pgm_plan_count(plan), 1));
+	for (k = 0; k < pgm_plan_count(plan); k++)
 	{
-		PgmPlanItem *item = &plan->items[k];
+		PgmPlanItem *item = pgm_plan_item(plan, k);
 		ParseArgs	args = {rs, item->file, item->state == PGM_STATE_FAILED};
 
 		if (!pgm_plan_item_runs(item, opts))
@@ -212,6 +212,15 @@ prepare_run(RunState *rs)
 		pgm_plan_track_flush(plan);
 
 	pgm_unit_end();
+}
+
+/* "migration 3 \"name\"", or "repeatable migration \"name\"", for messages. */
+static char *
+migration_label(const PgmFile *file)
+{
+	if (file->repeatable)
+		return psprintf("repeatable migration \"%s\"", file->name);
+	return psprintf("migration " INT64_FORMAT " \"%s\"", file->version, file->name);
 }
 
 /* The whole error, with file, line and hint, goes to the server log. */
@@ -262,8 +271,7 @@ record_cancel(RunState *rs, PgmFile *file, ErrorData *edata)
 		return;					/* the caller raises the cancel itself */
 
 	ereport(LOG,
-			(errmsg("migration " INT64_FORMAT " \"%s\" was canceled",
-					file->version, file->name),
+			(errmsg("%s was canceled", migration_label(file)),
 			 rs->opts->record_cancel ?
 			 errdetail("What it did since its last commit rolled back; it is recorded as failed and the next run retries it. %s",
 					   rs->result->error) :
@@ -287,11 +295,9 @@ log_applied(RunState *rs, PgmFile *file, double ms)
 {
 	if (rs->opts->in_session)
 		ereport(NOTICE,
-				(errmsg("applied migration " INT64_FORMAT " \"%s\" in %.3f ms",
-						file->version, file->name, ms)));
+				(errmsg("applied %s in %.3f ms", migration_label(file), ms)));
 	ereport(LOG,
-			(errmsg("applied migration " INT64_FORMAT " \"%s\" in %.3f ms",
-					file->version, file->name, ms),
+			(errmsg("applied %s in %.3f ms", migration_label(file), ms),
 			 errdetail("Migration file \"%s\" in folder \"%s\".", file->filename,
 					   rs->opts->dir)));
 }
@@ -308,7 +314,7 @@ record_applied(RunState *rs, PgmFile *file, double ms)
 	pgm_history_writer_init(&writer, rs->opts->dir, rs->opts->applied_by);
 	pgm_history_record(&writer, PGM_HIST_APPLIED, file->version, file->name,
 					   file, ms, NULL);
-	pgm_plan_applied(rs->plan, file->version);
+	pgm_plan_applied(rs->plan, file);
 	pgm_plan_track_flush(rs->plan);
 }
 
@@ -331,8 +337,8 @@ retry_lock_timeout(RunState *rs, ErrorData *edata, int attempt, PgmFile *file)
 		attempt >= rs->opts->lock_retries)
 		return false;
 	ereport(LOG,
-			(errmsg("migration " INT64_FORMAT " \"%s\" timed out waiting for a lock; retrying (%d of %d)",
-					file->version, file->name, attempt + 1, rs->opts->lock_retries)));
+			(errmsg("%s timed out waiting for a lock; retrying (%d of %d)",
+					migration_label(file), attempt + 1, rs->opts->lock_retries)));
 	backoff(attempt);
 	return true;
 }

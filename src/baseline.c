@@ -134,7 +134,7 @@ pgm_baseline_folder(const char *dir, int64 version, PgmAppliedCallback emit, voi
 			continue;
 		pgm_history_record(&writer, PGM_HIST_BASELINED, item->version, item->name,
 						   item->file, -1, NULL);
-		pgm_plan_applied(plan, item->version);
+		pgm_plan_applied(plan, item->file);
 		if (emit != NULL)
 			emit(item->version, item->name, -1, arg);
 		pgm_file_release(item->file);

@@ -437,6 +437,7 @@ pgm_folder_scan_as(const char *path, List **problems, const PgmFormat *format)
 	folder->cxt = CurrentMemoryContext;
 	folder->format = format;
 	folder->files = pgm_listing_finish(&listing, &folder->nfiles);
+	folder->repeatables = pgm_listing_repeatables(&listing, &folder->nrepeatables);
 	return folder;
 }
 

@@ -18,6 +18,14 @@
 #define PGM_CHECKSUM_LEN 64		/* hex SHA-256 */
 
 /*
+ * The version of every repeatable migration (Flyway's R__<description>.sql)
+ * in PgmFile.version and pgmigrate.history.version: a repeatable migration
+ * has no version, and is known by its description (name).  Versions of
+ * versioned migrations are never negative.
+ */
+#define PGM_VERSION_REPEATABLE	(-1)
+
+/*
  * Where one direction of a migration is: a file of the folder (a path
  * relative to it, for formats with a folder per migration), or a section of
  * one, for formats that keep both directions in one file (dbmate, goose).
@@ -56,6 +64,8 @@ typedef struct PgmFile
 	char	   *filename;		/* the up source's file, for messages */
 	PgmSource	up;
 	PgmSource	down;			/* down.filename NULL: no down migration */
+	bool		repeatable;		/* Flyway's R__ file: version is
+								 * PGM_VERSION_REPEATABLE, version_text "" */
 
 	/* set by pgm_file_load and pgm_file_checksum */
 	bool		loaded;			/* checksum and len are known */
@@ -80,6 +90,14 @@ typedef struct PgmFolder
 	const struct PgmFormat *format;	/* the tool whose folder it is */
 	int			nfiles;
 	PgmFile    *files;			/* ascending version */
+
+	/*
+	 * Repeatable migrations (Flyway's R__ files), ascending by name as
+	 * Flyway orders them: applied after the versioned ones whenever their
+	 * checksum is not the one last applied.
+	 */
+	int			nrepeatables;
+	PgmFile    *repeatables;
 } PgmFolder;
 
 extern void pgm_folder_init(void);

@@ -65,8 +65,6 @@ flyway_problem(PgmNameKind kind)
 			return "Flyway separates the version from the description with two underscores: V<version>__<description>.sql.";
 		case PGM_NAME_BADVERSION:
 			return "A Flyway version is digits separated by dots or underscores (V1__, V1.2__, V1_2__), and a repeatable migration has none (R__).";
-		case PGM_NAME_REPEATABLE:
-			return "Repeatable migrations (R__) are not supported yet.";
 		case PGM_NAME_CASE:
 			return "Migration file names end in .sql, in lower case.";
 		default:
@@ -402,6 +400,30 @@ pgm_listing_refuse(PgmListing *l, const char *entry, int sqlstate,
 					detail ? psprintf("%s: %s", message, detail) : pstrdup(message));
 }
 
+/* A repeatable migration (Flyway's R__<description>.sql). */
+static PgmFile *
+add_repeatable(PgmListing *l, const char *entry, PgmName pn)
+{
+	PgmFile    *f;
+
+	if (l->nrep == l->repcap)
+	{
+		l->repcap = Max(l->repcap * 2, 16);
+		l->reps = l->reps ? repalloc(l->reps, sizeof(PgmFile) * l->repcap) :
+			palloc(sizeof(PgmFile) * l->repcap);
+	}
+	f = &l->reps[l->nrep++];
+	memset(f, 0, sizeof(PgmFile));
+	f->version = PGM_VERSION_REPEATABLE;
+	f->repeatable = true;
+	f->version_text = pstrdup("");
+	f->filename = pstrdup(entry);
+	f->name = pnstrdup(entry + pn.desc_start, pn.desc_len);
+	f->up.filename = f->filename;
+	f->up.notx_line = l->format->own_directives ? -1 : 0;
+	return f;
+}
+
 PgmFile *
 pgm_listing_add(PgmListing *l, const char *entry)
 {
@@ -415,12 +437,7 @@ pgm_listing_add(PgmListing *l, const char *entry)
 		case PGM_NAME_IGNORED:
 			return NULL;
 		case PGM_NAME_REPEATABLE:
-			pgm_listing_refuse(l, entry, ERRCODE_FEATURE_NOT_SUPPORTED,
-							   psprintf("%s migration file \"%s\" is not supported yet",
-										l->format->name, entry),
-							   psprintf("%s", l->format->name_problem(pn.kind)),
-							   psprintf("Move the file out of folder \"%s\" to apply the others.", l->path));
-			return NULL;
+			return add_repeatable(l, entry, pn);
 		case PGM_NAME_UP:
 		case PGM_NAME_DOWN:
 			break;
@@ -528,4 +545,66 @@ pgm_listing_finish(PgmListing *l, int *n)
 	}
 	*n = l->nup;
 	return l->ups;
+}
+
+/*
+ * Flyway's order of repeatable migrations: by description, which is the
+ * name with "_" read as " " (so R__a_b.sql and R__a b.sql are one).
+ * Java compares UTF-16 units; bytes of UTF-8 compare alike except beyond
+ * U+FFFF against U+E000-U+FFFF.
+ */
+int
+pgm_description_cmp(const char *a, const char *b)
+{
+	for (;; a++, b++)
+	{
+		unsigned char ca = *a == '_' ? ' ' : (unsigned char) *a;
+		unsigned char cb = *b == '_' ? ' ' : (unsigned char) *b;
+
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+		if (ca == '\0')
+			return 0;
+	}
+}
+
+static int
+compare_repeatables(const void *a, const void *b)
+{
+	const PgmFile *fa = (const PgmFile *) a;
+	const PgmFile *fb = (const PgmFile *) b;
+	int			c = pgm_description_cmp(fa->name, fb->name);
+
+	return c != 0 ? c : strcmp(fa->filename, fb->filename);
+}
+
+PgmFile *
+pgm_listing_repeatables(PgmListing *l, int *n)
+{
+	int			kept = l->nrep > 0 ? 1 : 0;
+	int			i;
+
+	if (l->nrep > 1)
+		qsort(l->reps, l->nrep, sizeof(PgmFile), compare_repeatables);
+	for (i = 1; i < l->nrep; i++)
+	{
+		PgmFile    *prev = &l->reps[kept - 1];
+		PgmFile    *f = &l->reps[i];
+
+		CHECK_FOR_INTERRUPTS();
+		if (pgm_description_cmp(prev->name, f->name) != 0)
+		{
+			l->reps[kept++] = *f;
+			continue;
+		}
+		/* Flyway: "Found more than one repeatable migration with description" */
+		pgm_listing_refuse(l, f->filename, ERRCODE_DUPLICATE_OBJECT,
+						   psprintf("duplicate repeatable migration \"%s\"", f->name),
+						   psprintf("Files \"%s\" and \"%s\" both have this description (Flyway reads \"_\" as a space).",
+									prev->filename, f->filename),
+						   psprintf("Give each repeatable migration of folder \"%s\" its own description.",
+									l->path));
+	}
+	*n = kept;
+	return l->reps;
 }

@@ -166,6 +166,9 @@ typedef struct PgmListing
 	int			ndown;
 	PgmFile    *ups;
 	PgmFile    *downs;
+	int			nrep;			/* repeatable migrations (Flyway's R__) */
+	int			repcap;
+	PgmFile    *reps;
 } PgmListing;
 
 extern void pgm_listing_init(PgmListing *l, const PgmFormat *format, const char *path,
@@ -187,6 +190,19 @@ extern void pgm_listing_refuse(PgmListing *l, const char *entry, int sqlstate,
  * their up migration; returns the migrations, *n of them.
  */
 extern PgmFile *pgm_listing_finish(PgmListing *l, int *n);
+
+/*
+ * The repeatable migrations, ascending by name (Flyway's order); two with
+ * one description (Flyway reads "_" as " ") are refused as Flyway does.
+ * After pgm_listing_finish.
+ */
+extern PgmFile *pgm_listing_repeatables(PgmListing *l, int *n);
+
+/*
+ * Flyway's order of repeatable migrations' names: their descriptions, "_"
+ * read as " "; 0 for the same migration.
+ */
+extern int	pgm_description_cmp(const char *a, const char *b);
 
 /* Is this Flyway's format? */
 extern bool pgm_format_is_flyway(const PgmFormat *format);

@@ -18,8 +18,9 @@
  * version (1.1, 2.0.1) is a migration too, with version 0 here: the listing
  * keys every version of a folder that has a dotted one by the encoding of
  * flyway_version.h (flyway_keys.c), whose order is pgm_flyway_version_cmp.
- * Repeatable migrations (R__) need the plan to re-apply them when their
- * checksum changes: PGM_NAME_REPEATABLE, refused for now.
+ * Repeatable migrations (R__) are PGM_NAME_REPEATABLE, with a description
+ * and no version: the listing keeps them apart (format.c), and the plan
+ * runs them after the versioned ones whenever their checksum changed.
  *
  * No server headers (see format_text.h).
  *

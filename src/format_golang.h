@@ -40,8 +40,8 @@ typedef enum PgmNameKind
 								 * digits */
 	PGM_NAME_DOTTED,			/* unused: Flyway's dotted versions are
 								 * PGM_NAME_UP/DOWN, keyed by the listing */
-	PGM_NAME_REPEATABLE			/* Flyway: R__<description>.sql, not yet
-								 * supported */
+	PGM_NAME_REPEATABLE			/* Flyway: R__<description>.sql, a
+								 * description and no version */
 } PgmNameKind;
 
 typedef struct PgmName

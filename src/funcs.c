@@ -68,7 +68,7 @@ emit_applied(int64 version, const char *name, double duration_ms, void *arg)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
 	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
+	bool		nulls[3] = {version == PGM_VERSION_REPEATABLE, false, false};
 
 	values[0] = Int64GetDatum(version);
 	values[1] = CStringGetTextDatum(name);
@@ -185,7 +185,7 @@ static void
 emit_status_row(ReturnSetInfo *rsinfo, PgmPlanItem *item, List *progress)
 {
 	Datum		values[7];
-	bool		nulls[7] = {false, false, false, true, true, true, true};
+	bool		nulls[7] = {item->version == PGM_VERSION_REPEATABLE, false, false, true, true, true, true};
 	BatchProgress *bp = find_batch_progress(progress, item->version);
 	const char *checksum = item->file ? item->file->checksum :
 		(item->hist ? item->hist->checksum : NULL);
@@ -253,14 +253,16 @@ migrate_status(PG_FUNCTION_ARGS)
 		folder = pgm_folder_scan(dir, NULL);
 		for (k = 0; k < folder->nfiles; k++)
 			pgm_file_checksum(folder, &folder->files[k]);
+		for (k = 0; k < folder->nrepeatables; k++)
+			pgm_file_checksum(folder, &folder->repeatables[k]);
 	}
 	plan = pgm_plan_read(folder);
 	if (rsinfo->setDesc->natts > 6)
 		progress = read_batch_progress();
 
-	for (k = 0; k < plan->n; k++)
+	for (k = 0; k < pgm_plan_count(plan); k++)
 	{
-		PgmPlanItem *item = &plan->items[k];
+		PgmPlanItem *item = pgm_plan_item(plan, k);
 
 		/* a reverted version whose file is gone: nothing left to show */
 		if (item->file == NULL && item->state == PGM_STATE_PENDING)
@@ -315,7 +317,7 @@ emit_repaired(int64 version, const char *name, const char *action, void *arg)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
 	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
+	bool		nulls[3] = {version == PGM_VERSION_REPEATABLE, false, false};
 
 	values[0] = Int64GetDatum(version);
 	values[1] = CStringGetTextDatum(name);

@@ -35,6 +35,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "format.h"
 #include "history.h"
 #include "miscadmin.h"
 #include "safe_sql.h"
@@ -62,6 +63,13 @@ text_column(HeapTuple tup, TupleDesc desc, int col)
 	return isnull ? NULL : TextDatumGetCString(d);
 }
 
+static int
+compare_repeatable_entries(const void *a, const void *b)
+{
+	return pgm_description_cmp(((const PgmHistoryEntry *) a)->name,
+							   ((const PgmHistoryEntry *) b)->name);
+}
+
 PgmHistory *
 pgm_history_load(void)
 {
@@ -71,15 +79,16 @@ pgm_history_load(void)
 	uint64		i;
 	int			rc;
 
-	rc = SPI_execute("SELECT DISTINCT ON (version) version, name, state, checksum, "
-					 "applied_at, duration_ms "
-					 "FROM pgmigrate.history ORDER BY version, id DESC",
+	/* the newest row of each version, and of each repeatable's name */
+	rc = SPI_execute("SELECT DISTINCT ON (version, CASE WHEN version = -1 THEN name END) "
+					 "version, name, state, checksum, applied_at, duration_ms "
+					 "FROM pgmigrate.history "
+					 "ORDER BY version, CASE WHEN version = -1 THEN name END, id DESC",
 					 false, 0);
 	pgm_spi_check(rc, SPI_OK_SELECT, "reading pgmigrate.history");
 	MemoryContextSwitchTo(caller);
 
-	hist->n = (int) SPI_processed;
-	hist->entries = palloc0(sizeof(PgmHistoryEntry) * Max(hist->n, 1));
+	hist->entries = palloc0(sizeof(PgmHistoryEntry) * Max(SPI_processed, 1));
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -94,11 +103,21 @@ pgm_history_load(void)
 		e->applied_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 5, &isnull));
 		e->duration_ms = DatumGetFloat8(SPI_getbinval(tup, desc, 6, &isnull));
 		e->has_duration = !isnull;
+		if (e->version == PGM_VERSION_REPEATABLE)
+			hist->nrepeatables++;
 	}
+	hist->n = (int) SPI_processed - hist->nrepeatables;
 	SPI_freetuptable(SPI_tuptable);
 
 	pgm_safe_sql_end(nestlevel);
 	MemoryContextSwitchTo(caller);
+
+	/* the repeatable ones come first (version -1): split them off */
+	hist->repeatables = hist->entries;
+	hist->entries += hist->nrepeatables;
+	if (hist->nrepeatables > 1)
+		qsort(hist->repeatables, hist->nrepeatables, sizeof(PgmHistoryEntry),
+			  compare_repeatable_entries);
 	return hist;
 }
 
@@ -177,7 +196,7 @@ pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,
 	values[8] = error ? CStringGetTextDatum(error) : (Datum) 0;
 	nulls[8] = error ? ' ' : 'n';
 	values[9] = file ? CStringGetTextDatum(file->version_text) : (Datum) 0;
-	nulls[9] = file ? ' ' : 'n';
+	nulls[9] = file && !file->repeatable ? ' ' : 'n';
 	values[10] = w->note ? CStringGetTextDatum(w->note) : (Datum) 0;
 	nulls[10] = w->note ? ' ' : 'n';
 
@@ -258,7 +277,7 @@ pgm_history_batch_flush(PgmHistoryWriter *w, PgmHistoryBatch *batch)
 							   "(version, name, file, directory, checksum, state, applied_at, "
 							   "duration_ms, applied_by, version_text) "
 							   "SELECT u.v, u.n, u.f, $7, u.c, 'applied', u.t, u.d, "
-							   "$8, u.vt "
+							   "$8, NULLIF(u.vt, '') "
 							   "FROM unnest($1, $2, $3, $4, $5, $6, $9) WITH ORDINALITY "
 							   "AS u(v, n, f, c, d, t, vt, o) ORDER BY u.o",
 							   9, types, values, nulls, false, 0);

@@ -39,6 +39,13 @@ typedef struct PgmHistory
 {
 	int			n;
 	PgmHistoryEntry *entries;	/* ascending version */
+
+	/*
+	 * Repeatable migrations (version PGM_VERSION_REPEATABLE): the latest row
+	 * of each name, ascending by pgm_description_cmp.
+	 */
+	int			nrepeatables;
+	PgmHistoryEntry *repeatables;
 } PgmHistory;
 
 /* A prepared INSERT into the history, valid until SPI_finish. */
@@ -63,7 +70,7 @@ extern void pgm_history_writer_init(PgmHistoryWriter *w, const char *directory,
 									const char *applied_by);
 /*
  * One history row.  file (NULL when the file is gone) gives the file name,
- * the checksum and the version as written; duration_ms < 0 and error NULL
+ * the checksum and the version as written (NULL for a repeatable one); duration_ms < 0 and error NULL
  * are recorded as NULL.
  */
 extern void pgm_history_record(PgmHistoryWriter *w, const char *state, int64 version,

@@ -225,18 +225,20 @@ pgm_lint_folder(const char *dir, bool pending_only, bool trace)
 		elog(ERROR, "SPI_connect failed");
 	MemoryContextSwitchTo(caller);
 
-	files = palloc0(sizeof(PgmFile *) * Max(folder->nfiles, 1));
-	scripts = palloc0(sizeof(PgmScript *) * Max(folder->nfiles, 1));
+	files = palloc0(sizeof(PgmFile *) * Max(folder->nfiles + folder->nrepeatables, 1));
+	scripts = palloc0(sizeof(PgmScript *) * Max(folder->nfiles + folder->nrepeatables, 1));
 	if (pending_only)
 	{
 		PgmPlan    *plan;
 
 		for (k = 0; k < folder->nfiles; k++)
 			pgm_file_checksum(folder, &folder->files[k]);
+		for (k = 0; k < folder->nrepeatables; k++)
+			pgm_file_checksum(folder, &folder->repeatables[k]);
 		plan = pgm_plan_read(folder);
-		for (k = 0; k < plan->n; k++)
+		for (k = 0; k < pgm_plan_count(plan); k++)
 		{
-			PgmPlanItem *item = &plan->items[k];
+			PgmPlanItem *item = pgm_plan_item(plan, k);
 
 			if (item->file != NULL &&
 				(item->state == PGM_STATE_PENDING || item->state == PGM_STATE_OUT_OF_ORDER ||
@@ -248,6 +250,9 @@ pgm_lint_folder(const char *dir, bool pending_only, bool trace)
 	{
 		for (k = 0; k < folder->nfiles; k++)
 			files[nscripts++] = &folder->files[k];
+		/* run after the versioned ones */
+		for (k = 0; k < folder->nrepeatables; k++)
+			files[nscripts++] = &folder->repeatables[k];
 	}
 
 	for (k = 0; k < nscripts; k++)

@@ -52,7 +52,7 @@ finding(List **findings, PgmScript *script, int i, const char *rule, int sqlstat
 		char *message, const char *hint)
 {
 	PgmFile    *file = script->file;
-	PgmProblem *p = pgm_problem_add(findings, file->filename, true, file->version,
+	PgmProblem *p = pgm_problem_add(findings, file->filename, !file->repeatable, file->version,
 									PGM_SEVERITY_ERROR, message);
 
 	p->rule = rule;

@@ -84,7 +84,7 @@ add(Run *run, const char *rule, const char *severity, char *message, const char 
 		pgm_lint_rule_in(run->stmt_ignores, rule))
 		severity = PGM_SEVERITY_IGNORED;
 
-	p = pgm_problem_add(run->findings, file->filename, true, file->version,
+	p = pgm_problem_add(run->findings, file->filename, !file->repeatable, file->version,
 						severity, message);
 	p->rule = rule;
 	p->sqlstate = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;

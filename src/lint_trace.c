@@ -136,7 +136,7 @@ add(Trace *tr, const char *rule, const char *severity, char *message, const char
 	if (pgm_lint_rule_in(tr->file_ignores, rule) ||
 		pgm_lint_rule_in(pgm_lint_statement_ignores(tr->script, tr->i), rule))
 		severity = PGM_SEVERITY_IGNORED;
-	p = pgm_problem_add(tr->findings, file->filename, true, file->version, severity, message);
+	p = pgm_problem_add(tr->findings, file->filename, !file->repeatable, file->version, severity, message);
 	p->rule = rule;
 	p->sqlstate = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
 	p->hint = hint;

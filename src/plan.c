@@ -50,7 +50,9 @@
 #include "lib/stringinfo.h"
 #include "executor/spi.h"
 #include "flyway_keys.h"
+#include "format.h"
 #include "lock.h"
+#include "miscadmin.h"
 #include "plan.h"
 #include "progress.h"
 #include "safe_sql.h"
@@ -178,6 +180,98 @@ adopt_tracked(PgmPlan *plan)
 	}
 }
 
+/*
+ * The tool's checksum of the newest successful run of a repeatable
+ * migration: *found false if the tool never ran it.
+ */
+static const char *
+tracked_repeatable(const PgmTracked *t, const char *name, bool *found)
+{
+	int			i;
+
+	*found = false;
+	for (i = 0; i < t->nrepeatables; i++)
+		if (pgm_description_cmp(t->repeatable_names[i], name) == 0)
+		{
+			*found = true;
+			return t->repeatable_checksums[i];
+		}
+	return NULL;
+}
+
+/*
+ * A repeatable migration's state.  Its newest history row decides, against
+ * the file's checksum: applied with this checksum is applied, else it is
+ * pending (Flyway's "outdated") or failed.  The tool's table wins where its
+ * newest run of the description has this file's checksum (Flyway ran it
+ * since): adopted as baselined.
+ */
+static void
+repeatable_state(PgmPlan *plan, PgmPlanItem *item)
+{
+	PgmTracked *t = &plan->tracked;
+	PgmHistoryEntry *h = item->hist;
+	bool		ours = hist_applied(h) &&
+		(item->file == NULL || !item->file->loaded || h->checksum == NULL ||
+		 strcmp(h->checksum, item->file->checksum) == 0);
+
+	if (item->file == NULL)
+		item->state = hist_applied(h) ? PGM_STATE_MISSING : PGM_STATE_PENDING;
+	else if (ours)
+		item->state = PGM_STATE_APPLIED;
+	else
+	{
+		bool		theirs;
+		const char *recorded = tracked_repeatable(t, item->name, &theirs);
+
+		if (theirs && item->file->loaded && t->tracker != NULL &&
+			t->tracker->file_matches != NULL &&
+			(recorded == NULL || t->tracker->file_matches(t, item->file, recorded)))
+		{
+			item->adopt = PGM_ADOPT_BASELINE;
+			item->state = PGM_STATE_APPLIED;
+		}
+		else if (h != NULL && strcmp(h->state, PGM_HIST_FAILED) == 0)
+			item->state = PGM_STATE_FAILED;
+		else
+			item->state = PGM_STATE_PENDING;
+	}
+}
+
+/* Merges the folder's repeatable migrations with their history, by name. */
+static void
+merge_repeatables(PgmPlan *plan, PgmFolder *folder, PgmHistory *hist)
+{
+	int			nfiles = folder ? folder->nrepeatables : 0;
+	int			i = 0;
+	int			j = 0;
+
+	plan->repeatables = palloc0(sizeof(PgmPlanItem) * Max(nfiles + hist->nrepeatables, 1));
+	while (i < nfiles || j < hist->nrepeatables)
+	{
+		PgmPlanItem *item = &plan->repeatables[plan->nrepeatables];
+		PgmFile    *f = i < nfiles ? &folder->repeatables[i] : NULL;
+		PgmHistoryEntry *h = j < hist->nrepeatables ? &hist->repeatables[j] : NULL;
+		int			c = f == NULL ? 1 : (h == NULL ? -1 : pgm_description_cmp(f->name, h->name));
+
+		CHECK_FOR_INTERRUPTS();
+		if (c <= 0)
+			item->file = f, i++;
+		if (c >= 0)
+			item->hist = h, j++;
+		item->version = PGM_VERSION_REPEATABLE;
+		item->name = item->file ? item->file->name : item->hist->name;
+		repeatable_state(plan, item);
+		/* a name in the history alone, not applied: nothing to show */
+		if (item->file == NULL && item->state == PGM_STATE_PENDING)
+		{
+			memset(item, 0, sizeof(PgmPlanItem));
+			continue;
+		}
+		plan->nrepeatables++;
+	}
+}
+
 PgmPlan *
 pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmTracked *tracked)
 {
@@ -235,6 +329,7 @@ pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmTracked *tracked)
 			plan->has_applied && item->version < plan->max_applied)
 			item->state = PGM_STATE_OUT_OF_ORDER;
 	}
+	merge_repeatables(plan, folder, hist);
 	return plan;
 }
 
@@ -413,6 +508,8 @@ pgm_plan_prepare(const char *dir, PgmLockMode lockmode)
 	 */
 	for (k = 0; k < folder->nfiles; k++)
 		pgm_file_checksum(folder, &folder->files[k]);
+	for (k = 0; k < folder->nrepeatables; k++)
+		pgm_file_checksum(folder, &folder->repeatables[k]);
 
 	/* the folder's tool: its table, and its lock */
 	pgm_track_select(folder->format);
@@ -437,6 +534,14 @@ pgm_plan_prepare(const char *dir, PgmLockMode lockmode)
 		if (item->file != NULL &&
 			(item->state == PGM_STATE_PENDING || item->state == PGM_STATE_FAILED ||
 			 item->state == PGM_STATE_OUT_OF_ORDER))
+			pgm_file_load(folder, item->file);
+	}
+	for (k = 0; k < plan->nrepeatables; k++)
+	{
+		PgmPlanItem *item = &plan->repeatables[k];
+
+		if (item->file != NULL &&
+			(item->state == PGM_STATE_PENDING || item->state == PGM_STATE_FAILED))
 			pgm_file_load(folder, item->file);
 	}
 	return plan;
@@ -538,7 +643,7 @@ pgm_plan_item_runs(PgmPlanItem *item, const PgmPlanOptions *opts)
 	return item->file != NULL &&
 		(item->state == PGM_STATE_PENDING || item->state == PGM_STATE_FAILED ||
 		 item->state == PGM_STATE_OUT_OF_ORDER) &&
-		(!opts->has_target || item->version <= opts->target);
+		(!opts->has_target || item->file->repeatable || item->version <= opts->target);
 }
 
 void
@@ -572,6 +677,14 @@ pgm_plan_record_adoption(PgmPlan *plan, PgmHistoryWriter *writer)
 			pgm_history_record(writer, PGM_HIST_REVERTED, item->version,
 							   item->name, item->file, -1, NULL);
 	}
+	for (k = 0; k < plan->nrepeatables; k++)
+	{
+		PgmPlanItem *item = &plan->repeatables[k];
+
+		if (item->adopt == PGM_ADOPT_BASELINE)
+			pgm_history_record(baseliner, PGM_HIST_BASELINED, item->version,
+							   item->name, item->file, -1, NULL);
+	}
 }
 
 /*
@@ -594,6 +707,16 @@ backfill(PgmPlan *plan)
 
 		if (item->file != NULL &&
 			(item->state == PGM_STATE_APPLIED || item->state == PGM_STATE_MODIFIED))
+		{
+			plan->tracked.started = 0;
+			pgm_track_row(&plan->tracked, item->file);
+		}
+	}
+	for (k = 0; k < plan->nrepeatables; k++)
+	{
+		PgmPlanItem *item = &plan->repeatables[k];
+
+		if (item->file != NULL && item->state == PGM_STATE_APPLIED)
 		{
 			plan->tracked.started = 0;
 			pgm_track_row(&plan->tracked, item->file);
@@ -649,44 +772,21 @@ pgm_plan_begin_steps(PgmPlan *plan, const PgmFile *file, int done, int nstmts)
 		pgm_progress_write(file, PGM_DIRECTION_UP, 0);
 }
 
-/* The plan's migration of version, or NULL. */
-static PgmFile *
-plan_file(PgmPlan *plan, int64 version)
-{
-	int			lo = 0;
-	int			hi = plan->n - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (plan->items[mid].version == version)
-			return plan->items[mid].file;
-		if (plan->items[mid].version < version)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return NULL;
-}
-
 void
-pgm_plan_applied(PgmPlan *plan, int64 version)
+pgm_plan_applied(PgmPlan *plan, PgmFile *file)
 {
-	PgmFile    *file;
-
-	if (!plan->has_applied || version > plan->max_applied)
+	if (!file->repeatable &&
+		(!plan->has_applied || file->version > plan->max_applied))
 	{
 		plan->has_applied = true;
-		plan->max_applied = version;
+		plan->max_applied = file->version;
 	}
-	if (plan->tracked.tracker != NULL && plan->tracked.tracker->per_migration &&
-		(file = plan_file(plan, version)) != NULL)
+	if (plan->tracked.tracker != NULL && plan->tracked.tracker->per_migration)
 	{
 		backfill(plan);
 		pgm_track_row(&plan->tracked, file);
 	}
-	pgm_track_note_applied(&plan->tracked, version);
+	pgm_track_note_applied(&plan->tracked, file->version);
 }
 
 void

@@ -50,6 +50,15 @@ typedef struct PgmPlan
 	PgmFolder  *folder;			/* what the plan was built from, or NULL */
 	int			n;
 	PgmPlanItem *items;			/* ascending version */
+
+	/*
+	 * Repeatable migrations (Flyway's R__ files), in the folder's order:
+	 * applied after the versioned ones when pending (never run, changed
+	 * since their last run, or failed); never modified, never out of
+	 * order, and a missing one is shown but refuses nothing, as in Flyway.
+	 */
+	int			nrepeatables;
+	PgmPlanItem *repeatables;
 	bool		has_applied;
 	int64		max_applied;	/* highest applied version, after adoption */
 	PgmTracked	tracked;		/* what the tool's table said */
@@ -111,7 +120,26 @@ extern void pgm_plan_check(PgmPlan *plan, const PgmPlanOptions *opts);
  */
 extern void pgm_plan_check_dirty(PgmPlan *plan);
 
-/* Does this item run in a call with these options? */
+/*
+ * The plan's migrations in the order they run: the versioned ones, then
+ * the repeatable ones.  k below pgm_plan_count(plan).
+ */
+static inline int
+pgm_plan_count(const PgmPlan *plan)
+{
+	return plan->n + plan->nrepeatables;
+}
+
+static inline PgmPlanItem *
+pgm_plan_item(PgmPlan *plan, int k)
+{
+	return k < plan->n ? &plan->items[k] : &plan->repeatables[k - plan->n];
+}
+
+/*
+ * Does this item run in a call with these options?  A repeatable one runs
+ * whatever the target, as Flyway's do.
+ */
 extern bool pgm_plan_item_runs(PgmPlanItem *item, const PgmPlanOptions *opts);
 
 /* Records the baselines and reverts that adopting the tool's table needs. */
@@ -137,9 +165,10 @@ extern void pgm_plan_begin_steps(PgmPlan *plan, const PgmFile *file,
 
 /*
  * A migration of the plan ran and is recorded: the highest applied version
- * moves, and the tool's table is told (pgm_track_note_applied).
+ * moves (not for a repeatable one), and the tool's table is told
+ * (pgm_track_note_applied, and its row for per-migration tools).
  */
-extern void pgm_plan_applied(PgmPlan *plan, int64 version);
+extern void pgm_plan_applied(PgmPlan *plan, PgmFile *file);
 
 /* Brings the tool's table up to the plan, by track.h's one rule. */
 extern void pgm_plan_track_flush(PgmPlan *plan);

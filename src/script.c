@@ -532,9 +532,35 @@ classify_batch(PgmScript *script)
 	script->batch_line = line;
 }
 
+/*
+ * A repeatable migration runs in one transaction: its history is one row
+ * per run, with no progress to resume from (pgmigrate.progress is keyed by
+ * version).  Refused before anything runs, naming the line.
+ */
+static void
+refuse_repeatable(PgmScript *script)
+{
+	PgmFile    *file = script->file;
+
+	if (!file->repeatable || !(script->batch || script->no_transaction))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 script->batch ?
+			 errmsg("repeatable migration file \"%s\" cannot be a batch migration", file->filename) :
+			 errmsg("repeatable migration file \"%s\" cannot run outside a transaction block", file->filename),
+			 script->batch ?
+			 errdetail("pg_migrate runs a repeatable migration in one transaction.") :
+			 errdetail("It holds %s; pg_migrate runs a repeatable migration in one transaction.",
+					   script->no_transaction_reason),
+			 errhint("Put the statement in a versioned migration file (V<version>__<description>.sql)."),
+			 errcontext("migration file \"%s\", line %d", file->filename,
+						script->batch ? script->batch_line : script->no_transaction_line)));
+}
+
 /* Decides whether the file must run outside a transaction block. */
 static void
-classify(PgmScript *script)
+classify_transaction(PgmScript *script)
 {
 	int			line = pgm_file_no_transaction(script->file);
 	int			i;
@@ -563,6 +589,14 @@ classify(PgmScript *script)
 			return;
 		}
 	}
+}
+
+/* Classifies the script: batch, no-transaction, and what a repeatable refuses. */
+static void
+classify(PgmScript *script)
+{
+	classify_transaction(script);
+	refuse_repeatable(script);
 }
 
 /*

@@ -84,6 +84,15 @@ typedef struct PgmTracked
 	 */
 	const struct PgmFolder *folder;
 	char	  **checksums;
+
+	/*
+	 * Repeatable migrations the tool ran (Flyway's, version NULL): the
+	 * description and the tool's checksum (NULL if none) of the newest
+	 * successful run of each.
+	 */
+	int			nrepeatables;
+	char	  **repeatable_names;
+	char	  **repeatable_checksums;
 	TimestampTz started;		/* pgm_track_begin: when the migration began */
 	bool		in_flight_steps;	/* the mark committed before the first
 									 * statement (pgm_track_begin_steps) */

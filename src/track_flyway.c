@@ -28,6 +28,9 @@
  *	 - what is applied: the newest row of each version (a later UNDO_SQL or
  *	   DELETE row takes it back); a BASELINE row at V means every version
  *	   up to V is applied;
+ *	 - a repeatable migration (R__) has rows with version NULL, one per
+ *	   run; the newest of its description is the one compared
+ *	   (MigrationInfoServiceImpl's latestRepeatableRuns);
  *	 - pg_try_advisory_lock(0x466C79776179 + hashCode of the table's name,
  *	   "public"."flyway_schema_history", as Java's String.hashCode).
  * Versions are keyed as the folder keys them (flyway_keys.c): integers,
@@ -98,6 +101,37 @@ row_cmp(const void *a, const void *b)
 	return ra->rank < rb->rank ? -1 : (ra->rank > rb->rank ? 1 : 0);
 }
 
+/*
+ * A row of a repeatable migration (version NULL), read in installed_rank
+ * order: the newest run of each description is what Flyway compares
+ * (latestRepeatableRuns), kept if it succeeded.
+ */
+static void
+note_repeatable(PgmTracked *t, const char *description, const char *type,
+				bool success, char *checksum)
+{
+	int			i;
+
+	if (description == NULL || strcmp(type, "SQL") != 0)
+		return;
+	for (i = 0; i < t->nrepeatables; i++)
+		if (strcmp(t->repeatable_names[i], description) == 0)
+			break;
+	if (i == t->nrepeatables)
+	{
+		t->repeatable_names[i] = pstrdup(description);
+		t->nrepeatables++;
+	}
+	t->repeatable_checksums[i] = checksum;
+	if (!success)
+	{
+		/* a failed newest run: not applied; drop it */
+		t->nrepeatables--;
+		t->repeatable_names[i] = t->repeatable_names[t->nrepeatables];
+		t->repeatable_checksums[i] = t->repeatable_checksums[t->nrepeatables];
+	}
+}
+
 static void
 flyway_read(PgmTracked *t)
 {
@@ -120,13 +154,16 @@ flyway_read(PgmTracked *t)
 
 	pgm_as_owner_begin(relid, &owner);
 	rc = SPI_execute(psprintf("SELECT installed_rank::pg_catalog.int4, version::pg_catalog.text, "
-							  "type::pg_catalog.text, checksum::pg_catalog.text, success "
-							  "FROM %s WHERE version IS NOT NULL",
+							  "type::pg_catalog.text, checksum::pg_catalog.text, success, "
+							  "description::pg_catalog.text "
+							  "FROM %s ORDER BY installed_rank",
 							  pgm_rows_qualified(&flyway_table)),
 					 true, 0);
 	pgm_spi_check(rc, SPI_OK_SELECT, "reading Flyway's schema history");
 	MemoryContextSwitchTo(caller);
 	rows = palloc(sizeof(FlywayRow) * Max(SPI_processed, 1));
+	t->repeatable_names = palloc(sizeof(char *) * Max(SPI_processed, 1));
+	t->repeatable_checksums = palloc(sizeof(char *) * Max(SPI_processed, 1));
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -137,6 +174,12 @@ flyway_read(PgmTracked *t)
 		bool		success = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull)) && !isnull;
 		FlywayRow  *r = &rows[nrows];
 
+		if (vtext == NULL && type != NULL)
+		{
+			note_repeatable(t, SPI_getvalue(tup, desc, 6), type, success,
+							SPI_getvalue(tup, desc, 4));
+			continue;
+		}
 		if (vtext == NULL || type == NULL || !pgm_flyway_text_key(t->folder, vtext, &r->version))
 			continue;
 		if (strcmp(type, "BASELINE") == 0)
@@ -227,6 +270,7 @@ flyway_insert(PgmTracked *t, PgmFile *file, int64 elapsed_us, bool success,
 	Oid			relid = pgm_rows_ensure(t, &flyway_table);
 	Oid			types[8] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, TEXTOID, INT4OID, BOOLOID, TEXTOID};
 	Datum		values[8];
+	char		nulls[8];
 	char	   *version = pstrdup(file->version_text);
 	char	   *p;
 	int			rc;
@@ -234,7 +278,10 @@ flyway_insert(PgmTracked *t, PgmFile *file, int64 elapsed_us, bool success,
 	for (p = version; *p; p++)
 		if (*p == '_')
 			*p = '.';
+	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(version);
+	if (file->repeatable)
+		nulls[0] = 'n';			/* a repeatable migration has no version */
 	values[1] = CStringGetTextDatum(pgm_rows_spaced(file->name));
 	values[2] = CStringGetTextDatum(file->filename);
 	values[3] = Int32GetDatum(flyway_checksum(t, file));
@@ -248,7 +295,7 @@ flyway_insert(PgmTracked *t, PgmFile *file, int64 elapsed_us, bool success,
 								"SELECT COALESCE(pg_catalog.max(installed_rank), 0) OPERATOR(pg_catalog.+) 1, "
 								"$1, $2, $8, $3, $4, $5, $6, $7 FROM %1$s",
 								pgm_rows_qualified(&flyway_table)),
-					   8, types, values, NULL);
+					   8, types, values, nulls);
 	pgm_spi_check(rc, SPI_OK_INSERT, "writing Flyway's schema history");
 }
 

@@ -65,15 +65,33 @@ check_file(PgmFolder *folder, PgmFile *file, List **problems)
 	{
 		/* runs with migrate_apply_async and the worker, not migrate_apply */
 		if (args.transaction_problem != NULL)
-			pgm_problem_add(problems, file->filename, true, file->version,
+			pgm_problem_add(problems, file->filename, !file->repeatable, file->version,
 							PGM_SEVERITY_WARNING, args.transaction_problem);
 		return;
 	}
 	file->loaded = false;
 	file->body = NULL;
-	pgm_problem_add(problems, file->filename, true, file->version, PGM_SEVERITY_ERROR,
+	pgm_problem_add(problems, file->filename, !file->repeatable, file->version, PGM_SEVERITY_ERROR,
 					pgm_error_summary(edata, false));
 	FreeErrorData(edata);
+}
+
+/*
+ * A repeatable migration is never modified or out of order; one whose file
+ * is gone refuses nothing (as in Flyway) and is a warning.
+ */
+static void
+check_repeatable(PgmPlanItem *item, List **problems)
+{
+	const char *file = item->file ? item->file->filename : NULL;
+
+	if (item->state == PGM_STATE_MISSING)
+		pgm_problem_add(problems, NULL, false, 0, "warning",
+						psprintf("applied repeatable migration \"%s\" has no file in the folder; it is not run again",
+								 item->name));
+	else if (item->state == PGM_STATE_FAILED)
+		pgm_problem_add(problems, file, false, 0, "warning",
+						"the last attempt to apply this repeatable migration failed; the next run retries it");
 }
 
 static void
@@ -88,11 +106,16 @@ check_plan(PgmPlan *plan, List **problems)
 						psprintf("%s is dirty at version " INT64_FORMAT "; migrate_apply refuses to run until it is cleared",
 								 t->table ? t->table : t->tracker->table, t->dirty_version));
 
-	for (k = 0; k < plan->n; k++)
+	for (k = 0; k < pgm_plan_count(plan); k++)
 	{
-		PgmPlanItem *item = &plan->items[k];
+		PgmPlanItem *item = pgm_plan_item(plan, k);
 		const char *file = item->file ? item->file->filename : NULL;
 
+		if (item->version == PGM_VERSION_REPEATABLE)
+		{
+			check_repeatable(item, problems);
+			continue;
+		}
 		switch (item->state)
 		{
 			case PGM_STATE_MODIFIED:
@@ -133,6 +156,8 @@ pgm_validate_folder(const char *dir)
 	folder = pgm_folder_scan(dir, &problems);
 	for (k = 0; k < folder->nfiles; k++)
 		check_file(folder, &folder->files[k], &problems);
+	for (k = 0; k < folder->nrepeatables; k++)
+		check_file(folder, &folder->repeatables[k], &problems);
 
 	caller = CurrentMemoryContext;
 	if (SPI_connect() != SPI_OK_CONNECT)
