@@ -204,7 +204,8 @@ tracked_repeatable(const PgmTracked *t, const char *name, bool *found)
  * the file's checksum: applied with this checksum is applied, else it is
  * pending (Flyway's "outdated") or failed.  The tool's table wins where its
  * newest run of the description has this file's checksum (Flyway ran it
- * since): adopted as baselined.
+ * since), unless our newest row reverted it (a reset): adopted as
+ * baselined.
  */
 static void
 repeatable_state(PgmPlan *plan, PgmPlanItem *item)
@@ -216,7 +217,15 @@ repeatable_state(PgmPlan *plan, PgmPlanItem *item)
 		 strcmp(h->checksum, item->file->checksum) == 0);
 
 	if (item->file == NULL)
-		item->state = hist_applied(h) ? PGM_STATE_MISSING : PGM_STATE_PENDING;
+	{
+		/* with no folder (history only), what the history says */
+		if (hist_applied(h))
+			item->state = plan->folder != NULL ? PGM_STATE_MISSING : PGM_STATE_APPLIED;
+		else if (plan->folder == NULL && h != NULL && strcmp(h->state, PGM_HIST_FAILED) == 0)
+			item->state = PGM_STATE_FAILED;
+		else
+			item->state = PGM_STATE_PENDING;
+	}
 	else if (ours)
 		item->state = PGM_STATE_APPLIED;
 	else
@@ -224,7 +233,9 @@ repeatable_state(PgmPlan *plan, PgmPlanItem *item)
 		bool		theirs;
 		const char *recorded = tracked_repeatable(t, item->name, &theirs);
 
+		/* not over our own revert (a reset, revert.c) */
 		if (theirs && item->file->loaded && t->tracker != NULL &&
+			!(h != NULL && strcmp(h->state, PGM_HIST_REVERTED) == 0) &&
 			t->tracker->file_matches != NULL &&
 			(recorded == NULL || t->tracker->file_matches(t, item->file, recorded)))
 		{

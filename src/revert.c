@@ -19,7 +19,9 @@
  *
  * "Newest" is by version, as golang-migrate's down goes: a version applied
  * out of order is reverted in version order too.  A steps count larger
- * than what is applied reverts everything (golang-migrate's down -all).
+ * than what is applied reverts everything (golang-migrate's down -all),
+ * and then Flyway's repeatable migrations are pending again
+ * (reset_repeatables).
  *
  * A down migration is a PgmSource: a file of its own (golang-migrate's
  * .down.sql, diesel's down.sql) or a byte range of the up file (dbmate's
@@ -240,6 +242,30 @@ refuse_no_transaction(PgmScript *script)
 						script->file->filename, script->no_transaction_line)));
 }
 
+/*
+ * A revert of every applied migration (a reset) makes the repeatable ones
+ * pending again: the objects they create depend on what was reverted, and
+ * the next apply must create them again.  Nothing runs (a repeatable
+ * migration has no down); each is recorded reverted.  Flyway's table keeps
+ * their runs, as Flyway's undo does; its newest run is not adopted over our
+ * revert (plan.c).  A partial revert leaves them alone, as Flyway's undo
+ * does.
+ */
+static void
+reset_repeatables(PgmPlan *plan, PgmHistoryWriter *writer)
+{
+	int			k;
+
+	for (k = 0; k < plan->nrepeatables; k++)
+	{
+		PgmPlanItem *item = &plan->repeatables[k];
+
+		if (item->state == PGM_STATE_APPLIED || item->state == PGM_STATE_MISSING)
+			pgm_history_record(writer, PGM_HIST_REVERTED, item->version, item->name,
+							   item->file, -1, NULL);
+	}
+}
+
 void
 pgm_revert_folder(const char *dir, const PgmRevertOptions *opts,
 				  PgmAppliedCallback emit, void *arg)
@@ -325,6 +351,8 @@ pgm_revert_folder(const char *dir, const PgmRevertOptions *opts,
 			emit(item->version, item->name, ms, arg);
 		MemoryContextDelete(contexts[k]);
 	}
+	if (nsel > 0 && nsel == napplied)
+		reset_repeatables(plan, &writer);
 
 	k = SPI_finish();
 	if (k != SPI_OK_FINISH)

@@ -4,7 +4,8 @@
 # holds for the up part only) is applied by
 # CALL migrate_run, gives the objects the same SQL gives through psql, is
 # reverted to an empty schema by migrate_down(dir, NULL) (the tool's table
-# says nothing is applied), and is applied again to the same objects.
+# says nothing is applied), and is applied again to the same objects; and
+# Flyway's repeatable migrations through the same round trip.
 use strict;
 use warnings;
 
@@ -171,6 +172,40 @@ for my $format (sort keys %writers)
 	$node->safe_psql($db, "CALL migrate_run('$dir', format => '$format')");
 	is($node->safe_psql($db, $fingerprint), $applied, "$format: applied again, the same objects");
 	is($node->safe_psql($db, $tool_rows{$format}), '3', "$format: the tool's table says 3 applied again");
+}
+
+# Flyway with a repeatable migration: it runs after the versioned ones; a
+# reset (migrate_down(dir, NULL)) makes it pending again, so applying again
+# gives the same objects; Flyway's table keeps each run.
+{
+	my $dir = new_folder() . '/migrations';
+	my $repeatable = "CREATE OR REPLACE FUNCTION item_count() RETURNS bigint LANGUAGE sql AS \$\$ SELECT count(*) FROM item \$\$;\n";
+	make_path($dir);
+	$writers{flyway}->($dir);
+	put("$dir/U1__M0.sql", "DROP FUNCTION IF EXISTS item_count();\n" . $downs[0]);
+	put("$dir/R__Item_count.sql", $repeatable);
+	$node->safe_psql('postgres', 'CREATE DATABASE reference_r');
+	$node->safe_psql('reference_r', $_) for (@ups, $repeatable);
+	my $applied_r = $node->safe_psql('reference_r', $fingerprint);
+	my $runs = "SELECT count(*) FROM flyway_schema_history WHERE version IS NULL AND description = 'Item count' AND success";
+	fresh_db($node, 'rt_repeatable');
+
+	$node->safe_psql('rt_repeatable', "CALL migrate_run('$dir')");
+	is($node->safe_psql('rt_repeatable', $fingerprint), $applied_r, 'flyway, repeatable: applied, the objects psql makes');
+	is($node->safe_psql('rt_repeatable', $runs), '1', "flyway, repeatable: Flyway's table has its run");
+	is($node->safe_psql('rt_repeatable', "SELECT count(*) FROM migrate_down('$dir', NULL)"), '3',
+		'flyway, repeatable: migrate_down(dir, NULL) reverts the three versioned migrations');
+	is($node->safe_psql('rt_repeatable', $fingerprint), $empty, 'flyway, repeatable: back to an empty schema');
+	is($node->safe_psql('rt_repeatable', "SELECT string_agg(coalesce(version::text, name) || ' ' || state, ',') FROM migrate_status('$dir')"),
+		'1 pending,2 pending,3 pending,Item_count pending', 'flyway, repeatable: the reset makes it pending too');
+	$node->safe_psql('rt_repeatable', "CALL migrate_run('$dir')");
+	is($node->safe_psql('rt_repeatable', $fingerprint), $applied_r, 'flyway, repeatable: applied again, the same objects');
+	is($node->safe_psql('rt_repeatable', $runs), '2', "flyway, repeatable: Flyway's table has both runs");
+
+	# a partial revert leaves it alone, as Flyway's undo does
+	is($node->safe_psql('rt_repeatable', "SELECT count(*) FROM migrate_down('$dir', 1)"), '1', 'flyway, repeatable: one step down');
+	is($node->safe_psql('rt_repeatable', "SELECT state FROM migrate_status('$dir') WHERE version IS NULL"),
+		'applied', 'flyway, repeatable: still applied after a partial revert');
 }
 
 $node->stop;
