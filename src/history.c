@@ -70,30 +70,26 @@ compare_repeatable_entries(const void *a, const void *b)
 							   ((const PgmHistoryEntry *) b)->name);
 }
 
-PgmHistory *
-pgm_history_load(void)
+/* Reads the rows of a query of history entries; *n of them. */
+static PgmHistoryEntry *
+read_entries(const char *sql, int *n)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	PgmHistory *hist = palloc0(sizeof(PgmHistory));
-	int			nestlevel = pgm_safe_sql_begin();
+	PgmHistoryEntry *entries;
 	uint64		i;
 	int			rc;
 
-	/* the newest row of each version, and of each repeatable's name */
-	rc = SPI_execute("SELECT DISTINCT ON (version, CASE WHEN version = -1 THEN name END) "
-					 "version, name, state, checksum, applied_at, duration_ms "
-					 "FROM pgmigrate.history "
-					 "ORDER BY version, CASE WHEN version = -1 THEN name END, id DESC",
-					 false, 0);
+	rc = SPI_execute(sql, false, 0);
 	pgm_spi_check(rc, SPI_OK_SELECT, "reading pgmigrate.history");
 	MemoryContextSwitchTo(caller);
 
-	hist->entries = palloc0(sizeof(PgmHistoryEntry) * Max(SPI_processed, 1));
+	*n = (int) SPI_processed;
+	entries = palloc0(sizeof(PgmHistoryEntry) * Max(SPI_processed, 1));
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		PgmHistoryEntry *e = &hist->entries[i];
+		PgmHistoryEntry *e = &entries[i];
 		bool		isnull;
 
 		e->version = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
@@ -103,21 +99,41 @@ pgm_history_load(void)
 		e->applied_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 5, &isnull));
 		e->duration_ms = DatumGetFloat8(SPI_getbinval(tup, desc, 6, &isnull));
 		e->has_duration = !isnull;
-		if (e->version == PGM_VERSION_REPEATABLE)
-			hist->nrepeatables++;
 	}
-	hist->n = (int) SPI_processed - hist->nrepeatables;
 	SPI_freetuptable(SPI_tuptable);
-
-	pgm_safe_sql_end(nestlevel);
 	MemoryContextSwitchTo(caller);
+	return entries;
+}
 
-	/* the repeatable ones come first (version -1): split them off */
-	hist->repeatables = hist->entries;
-	hist->entries += hist->nrepeatables;
-	if (hist->nrepeatables > 1)
-		qsort(hist->repeatables, hist->nrepeatables, sizeof(PgmHistoryEntry),
-			  compare_repeatable_entries);
+PgmHistory *
+pgm_history_load(void)
+{
+	PgmHistory *hist = palloc0(sizeof(PgmHistory));
+	int			nestlevel = pgm_safe_sql_begin();
+
+	/*
+	 * The newest row of each version; repeatable migrations (version -1,
+	 * first if any) are read apart, the newest row of each name, through
+	 * the (version, id) index.
+	 */
+	hist->entries = read_entries("SELECT DISTINCT ON (version) version, name, state, checksum, "
+								 "applied_at, duration_ms "
+								 "FROM pgmigrate.history ORDER BY version, id DESC",
+								 &hist->n);
+	if (hist->n > 0 && hist->entries[0].version == PGM_VERSION_REPEATABLE)
+	{
+		hist->entries++;
+		hist->n--;
+		hist->repeatables = read_entries("SELECT DISTINCT ON (name) version, name, state, checksum, "
+										 "applied_at, duration_ms "
+										 "FROM pgmigrate.history WHERE version = -1 "
+										 "ORDER BY name, id DESC",
+										 &hist->nrepeatables);
+		if (hist->nrepeatables > 1)
+			qsort(hist->repeatables, hist->nrepeatables, sizeof(PgmHistoryEntry),
+				  compare_repeatable_entries);
+	}
+	pgm_safe_sql_end(nestlevel);
 	return hist;
 }
 
