@@ -162,6 +162,12 @@ DROP TABLE flyway_schema_history;
 SELECT version, name FROM migrate_apply(:'adir');
 SELECT installed_rank, version, description, type, checksum = flyway_sum(script) AS checksum_is_flyways
 FROM flyway_schema_history ORDER BY installed_rank;
+-- 200,000 runs of other repeatable migrations in Flyway's table: read in
+-- O(n log n) (a quadratic reading would not finish here)
+INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
+SELECT 100 + g, NULL, 'other ' || g, 'SQL', 'R__other_' || g || '.sql', g, 'flyway', 1, true
+FROM generate_series(1, 200000) g;
+SELECT version, name, state FROM migrate_status(:'adir');
 
 \c :orig
 DROP DATABASE pgm_flyway_repeatable_adopt;

@@ -187,15 +187,25 @@ adopt_tracked(PgmPlan *plan)
 static const char *
 tracked_repeatable(const PgmTracked *t, const char *name, bool *found)
 {
-	int			i;
+	int			lo = 0;
+	int			hi = t->nrepeatables - 1;
 
 	*found = false;
-	for (i = 0; i < t->nrepeatables; i++)
-		if (pgm_description_cmp(t->repeatable_names[i], name) == 0)
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		int			c = pgm_description_cmp(t->repeatable_names[mid], name);
+
+		if (c == 0)
 		{
 			*found = true;
-			return t->repeatable_checksums[i];
+			return t->repeatable_checksums[mid];
 		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
 	return NULL;
 }
 

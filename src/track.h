@@ -87,8 +87,8 @@ typedef struct PgmTracked
 
 	/*
 	 * Repeatable migrations the tool ran (Flyway's, version NULL): the
-	 * description and the tool's checksum (NULL if none) of the newest
-	 * successful run of each.
+	 * description and the tool's checksum (NULL if none) of each whose
+	 * newest run succeeded, ascending by pgm_description_cmp.
 	 */
 	int			nrepeatables;
 	char	  **repeatable_names;

@@ -50,6 +50,8 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "flyway_keys.h"
+#include "format.h"
+#include "miscadmin.h"
 #include "safe_sql.h"
 #include "track_rows.h"
 #include "utils/builtins.h"
@@ -101,34 +103,51 @@ row_cmp(const void *a, const void *b)
 	return ra->rank < rb->rank ? -1 : (ra->rank > rb->rank ? 1 : 0);
 }
 
+/* A run of a repeatable migration (version NULL). */
+typedef struct RepeatableRun
+{
+	char	   *description;
+	int32		rank;
+	bool		success;
+	char	   *checksum;
+} RepeatableRun;
+
+static int
+run_cmp(const void *a, const void *b)
+{
+	const RepeatableRun *ra = a;
+	const RepeatableRun *rb = b;
+	int			c = pgm_description_cmp(ra->description, rb->description);
+
+	if (c != 0)
+		return c;
+	return ra->rank < rb->rank ? -1 : (ra->rank > rb->rank ? 1 : 0);
+}
+
 /*
- * A row of a repeatable migration (version NULL), read in installed_rank
- * order: the newest run of each description is what Flyway compares
- * (latestRepeatableRuns), kept if it succeeded.
+ * The newest run of each description is what Flyway compares
+ * (latestRepeatableRuns); kept if it succeeded.  Sorted by description, so
+ * the plan finds one by binary search: O(n log n) in the rows.
  */
 static void
-note_repeatable(PgmTracked *t, const char *description, const char *type,
-				bool success, char *checksum)
+keep_newest_runs(PgmTracked *t, RepeatableRun *runs, int nruns)
 {
-	int			i;
+	int			k;
 
-	if (description == NULL || strcmp(type, "SQL") != 0)
-		return;
-	for (i = 0; i < t->nrepeatables; i++)
-		if (strcmp(t->repeatable_names[i], description) == 0)
-			break;
-	if (i == t->nrepeatables)
+	if (nruns > 1)
+		qsort(runs, nruns, sizeof(RepeatableRun), run_cmp);
+	t->repeatable_names = palloc(sizeof(char *) * Max(nruns, 1));
+	t->repeatable_checksums = palloc(sizeof(char *) * Max(nruns, 1));
+	for (k = 0; k < nruns; k++)
 	{
-		t->repeatable_names[i] = pstrdup(description);
+		CHECK_FOR_INTERRUPTS();
+		if (k + 1 < nruns && pgm_description_cmp(runs[k + 1].description, runs[k].description) == 0)
+			continue;
+		if (!runs[k].success)
+			continue;
+		t->repeatable_names[t->nrepeatables] = runs[k].description;
+		t->repeatable_checksums[t->nrepeatables] = runs[k].checksum;
 		t->nrepeatables++;
-	}
-	t->repeatable_checksums[i] = checksum;
-	if (!success)
-	{
-		/* a failed newest run: not applied; drop it */
-		t->nrepeatables--;
-		t->repeatable_names[i] = t->repeatable_names[t->nrepeatables];
-		t->repeatable_checksums[i] = t->repeatable_checksums[t->nrepeatables];
 	}
 }
 
@@ -140,6 +159,8 @@ flyway_read(PgmTracked *t)
 	PgmAsOwner	owner;
 	FlywayRow  *rows;
 	int			nrows = 0;
+	RepeatableRun *runs;
+	int			nruns = 0;
 	bool		has_baseline = false;
 	int64		baseline = 0;
 	uint64		i;
@@ -156,14 +177,13 @@ flyway_read(PgmTracked *t)
 	rc = SPI_execute(psprintf("SELECT installed_rank::pg_catalog.int4, version::pg_catalog.text, "
 							  "type::pg_catalog.text, checksum::pg_catalog.text, success, "
 							  "description::pg_catalog.text "
-							  "FROM %s ORDER BY installed_rank",
+							  "FROM %s",
 							  pgm_rows_qualified(&flyway_table)),
 					 true, 0);
 	pgm_spi_check(rc, SPI_OK_SELECT, "reading Flyway's schema history");
 	MemoryContextSwitchTo(caller);
 	rows = palloc(sizeof(FlywayRow) * Max(SPI_processed, 1));
-	t->repeatable_names = palloc(sizeof(char *) * Max(SPI_processed, 1));
-	t->repeatable_checksums = palloc(sizeof(char *) * Max(SPI_processed, 1));
+	runs = palloc(sizeof(RepeatableRun) * Max(SPI_processed, 1));
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -174,10 +194,16 @@ flyway_read(PgmTracked *t)
 		bool		success = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull)) && !isnull;
 		FlywayRow  *r = &rows[nrows];
 
-		if (vtext == NULL && type != NULL)
+		if (vtext == NULL && type != NULL && strcmp(type, "SQL") == 0)
 		{
-			note_repeatable(t, SPI_getvalue(tup, desc, 6), type, success,
-							SPI_getvalue(tup, desc, 4));
+			RepeatableRun *run = &runs[nruns];
+
+			run->description = SPI_getvalue(tup, desc, 6);
+			run->rank = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+			run->success = success;
+			run->checksum = SPI_getvalue(tup, desc, 4);
+			if (run->description != NULL)
+				nruns++;
 			continue;
 		}
 		if (vtext == NULL || type == NULL || !pgm_flyway_text_key(t->folder, vtext, &r->version))
@@ -200,6 +226,8 @@ flyway_read(PgmTracked *t)
 	SPI_freetuptable(SPI_tuptable);
 	pgm_as_owner_end(&owner);
 	MemoryContextSwitchTo(caller);
+
+	keep_newest_runs(t, runs, nruns);
 
 	/* the newest row of each version decides */
 	qsort(rows, nrows, sizeof(FlywayRow), row_cmp);
