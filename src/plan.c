@@ -6,7 +6,9 @@
  *	  preparation step shared by the function path and the worker path.
  *
  * The plan is a pure function of its inputs: migrate_status shows it and
- * every apply path acts on it, so they never disagree.
+ * every apply path acts on it, so they never disagree.  Repeatable
+ * migrations (Flyway's R__ files) are merged apart, by name
+ * (plan_repeatable.c), and run after the versioned ones.
  *
  * The tool's table (track.h) is the tool's contract and wins where it
  * differs from the history, so users can switch tools in and out:
@@ -50,10 +52,9 @@
 #include "lib/stringinfo.h"
 #include "executor/spi.h"
 #include "flyway_keys.h"
-#include "format.h"
 #include "lock.h"
-#include "miscadmin.h"
 #include "plan.h"
+#include "plan_repeatable.h"
 #include "progress.h"
 #include "safe_sql.h"
 #include "utils/builtins.h"
@@ -180,119 +181,6 @@ adopt_tracked(PgmPlan *plan)
 	}
 }
 
-/*
- * The tool's checksum of the newest successful run of a repeatable
- * migration: *found false if the tool never ran it.
- */
-static const char *
-tracked_repeatable(const PgmTracked *t, const char *name, bool *found)
-{
-	int			lo = 0;
-	int			hi = t->nrepeatables - 1;
-
-	*found = false;
-	while (lo <= hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-		int			c = pgm_description_cmp(t->repeatable_names[mid], name);
-
-		if (c == 0)
-		{
-			*found = true;
-			return t->repeatable_checksums[mid];
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return NULL;
-}
-
-/*
- * A repeatable migration's state.  Its newest history row decides, against
- * the file's checksum: applied with this checksum is applied, else it is
- * pending (Flyway's "outdated") or failed.  The tool's table wins where its
- * newest run of the description has this file's checksum (Flyway ran it
- * since), unless our newest row reverted it (a reset): adopted as
- * baselined.
- */
-static void
-repeatable_state(PgmPlan *plan, PgmPlanItem *item)
-{
-	PgmTracked *t = &plan->tracked;
-	PgmHistoryEntry *h = item->hist;
-	bool		ours = hist_applied(h) &&
-		(item->file == NULL || !item->file->loaded || h->checksum == NULL ||
-		 strcmp(h->checksum, item->file->checksum) == 0);
-
-	if (item->file == NULL)
-	{
-		/* with no folder (history only), what the history says */
-		if (hist_applied(h))
-			item->state = plan->folder != NULL ? PGM_STATE_MISSING : PGM_STATE_APPLIED;
-		else if (plan->folder == NULL && h != NULL && strcmp(h->state, PGM_HIST_FAILED) == 0)
-			item->state = PGM_STATE_FAILED;
-		else
-			item->state = PGM_STATE_PENDING;
-	}
-	else if (ours)
-		item->state = PGM_STATE_APPLIED;
-	else
-	{
-		bool		theirs;
-		const char *recorded = tracked_repeatable(t, item->name, &theirs);
-
-		/* not over our own revert (a reset, revert.c) */
-		if (theirs && item->file->loaded && t->tracker != NULL &&
-			!(h != NULL && strcmp(h->state, PGM_HIST_REVERTED) == 0) &&
-			t->tracker->file_matches != NULL &&
-			(recorded == NULL || t->tracker->file_matches(t, item->file, recorded)))
-		{
-			item->adopt = PGM_ADOPT_BASELINE;
-			item->state = PGM_STATE_APPLIED;
-		}
-		else if (h != NULL && strcmp(h->state, PGM_HIST_FAILED) == 0)
-			item->state = PGM_STATE_FAILED;
-		else
-			item->state = PGM_STATE_PENDING;
-	}
-}
-
-/* Merges the folder's repeatable migrations with their history, by name. */
-static void
-merge_repeatables(PgmPlan *plan, PgmFolder *folder, PgmHistory *hist)
-{
-	int			nfiles = folder ? folder->nrepeatables : 0;
-	int			i = 0;
-	int			j = 0;
-
-	plan->repeatables = palloc0(sizeof(PgmPlanItem) * Max(nfiles + hist->nrepeatables, 1));
-	while (i < nfiles || j < hist->nrepeatables)
-	{
-		PgmPlanItem *item = &plan->repeatables[plan->nrepeatables];
-		PgmFile    *f = i < nfiles ? &folder->repeatables[i] : NULL;
-		PgmHistoryEntry *h = j < hist->nrepeatables ? &hist->repeatables[j] : NULL;
-		int			c = f == NULL ? 1 : (h == NULL ? -1 : pgm_description_cmp(f->name, h->name));
-
-		CHECK_FOR_INTERRUPTS();
-		if (c <= 0)
-			item->file = f, i++;
-		if (c >= 0)
-			item->hist = h, j++;
-		item->version = PGM_VERSION_REPEATABLE;
-		item->name = item->file ? item->file->name : item->hist->name;
-		repeatable_state(plan, item);
-		/* a name in the history alone, not applied: nothing to show */
-		if (item->file == NULL && item->state == PGM_STATE_PENDING)
-		{
-			memset(item, 0, sizeof(PgmPlanItem));
-			continue;
-		}
-		plan->nrepeatables++;
-	}
-}
-
 PgmPlan *
 pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmTracked *tracked)
 {
@@ -350,7 +238,7 @@ pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmTracked *tracked)
 			plan->has_applied && item->version < plan->max_applied)
 			item->state = PGM_STATE_OUT_OF_ORDER;
 	}
-	merge_repeatables(plan, folder, hist);
+	pgm_plan_merge_repeatables(plan, folder, hist);
 	return plan;
 }
 
