@@ -195,11 +195,13 @@ REVOKE ALL ON @extschema@.migrate_jobs FROM PUBLIC;
 GRANT SELECT ON @extschema@.migrate_jobs TO pg_read_server_files;
 
 -- migrate_status gains progress: a batched data migration's, and "running"
--- while a backend runs it.
+-- while a backend runs it; and the version as written in the file name
+-- (a Flyway folder's key is not: 1.10 is 1000001001000000000).
 DROP FUNCTION migrate_status(text);
 CREATE FUNCTION migrate_status(dir text DEFAULT NULL, format text DEFAULT NULL)
 RETURNS TABLE(version bigint, name text, state text, applied_at timestamptz,
-			  duration_ms double precision, checksum text, progress text)
+			  duration_ms double precision, checksum text, progress text,
+			  version_text text)
 AS 'MODULE_PATHNAME', 'migrate_status'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 

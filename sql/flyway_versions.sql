@@ -45,7 +45,7 @@ SELECT version, name FROM migrate_apply(:'dir', '1.1');
 SELECT version, name, direction FROM migrate_to(:'dir', '1.10');
 SELECT version, name, direction FROM migrate_to(:'dir', 2);
 SELECT version, name, direction FROM migrate_to(:'dir', '2.0');
-SELECT version, name, state FROM migrate_status(:'dir') ORDER BY version;
+SELECT version, version_text, name, state FROM migrate_status(:'dir') ORDER BY version;
 SELECT version, name, file, state, version_text FROM pgmigrate.history ORDER BY id;
 -- flyway_schema_history exactly as Flyway writes it: the version as
 -- written with "_" read as ".", the description with "_" read as " "

@@ -184,11 +184,13 @@ find_batch_progress(List *progress, int64 version)
 static void
 emit_status_row(ReturnSetInfo *rsinfo, PgmPlanItem *item, List *progress)
 {
-	Datum		values[7];
-	bool		nulls[7] = {item->version == PGM_VERSION_REPEATABLE, false, false, true, true, true, true};
+	Datum		values[8];
+	bool		nulls[8] = {item->version == PGM_VERSION_REPEATABLE, false, false, true, true, true, true, true};
 	BatchProgress *bp = find_batch_progress(progress, item->version);
 	const char *checksum = item->file ? item->file->checksum :
 		(item->hist ? item->hist->checksum : NULL);
+	const char *version_text = item->file ? item->file->version_text :
+		(item->hist ? item->hist->version_text : NULL);
 
 	values[0] = Int64GetDatum(item->version);
 	values[1] = CStringGetTextDatum(item->name);
@@ -214,14 +216,22 @@ emit_status_row(ReturnSetInfo *rsinfo, PgmPlanItem *item, List *progress)
 		values[6] = CStringGetTextDatum(bp->progress);
 		nulls[6] = false;
 	}
+	/* the version as written (a repeatable migration has none) */
+	if (version_text != NULL && version_text[0] != '\0' && rsinfo->setDesc->natts > 7)
+	{
+		values[7] = CStringGetTextDatum(version_text);
+		nulls[7] = false;
+	}
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
 /*
- * migrate_status(dir text DEFAULT NULL)
+ * migrate_status(dir text DEFAULT NULL, format text DEFAULT NULL)
  *	  RETURNS TABLE(version bigint, name text, state text,
  *					applied_at timestamptz, duration_ms double precision,
- *					checksum text)
+ *					checksum text, progress text, version_text text)
+ *
+ * 1.0's has the first six columns.
  *
  * Reads without locking: it shows the last committed state.  With dir NULL
  * it reads the folder most recently applied in this database.

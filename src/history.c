@@ -99,10 +99,26 @@ read_entries(const char *sql, int *n)
 		e->applied_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 5, &isnull));
 		e->duration_ms = DatumGetFloat8(SPI_getbinval(tup, desc, 6, &isnull));
 		e->has_duration = !isnull;
+		e->version_text = text_column(tup, desc, 7);
 	}
 	SPI_freetuptable(SPI_tuptable);
 	MemoryContextSwitchTo(caller);
 	return entries;
+}
+
+/*
+ * The column version_text, or NULL::text where the history is 1.0's (1.1's
+ * library with 1.0's objects, before ALTER EXTENSION ... UPDATE).
+ */
+static const char *
+version_text_column(void)
+{
+	Oid			nsp = get_namespace_oid("pgmigrate", true);
+	Oid			relid = OidIsValid(nsp) ? get_relname_relid("history", nsp) : InvalidOid;
+
+	if (OidIsValid(relid) && get_attnum(relid, "version_text") != InvalidAttrNumber)
+		return "version_text";
+	return "NULL::pg_catalog.text";
 }
 
 PgmHistory *
@@ -110,24 +126,25 @@ pgm_history_load(void)
 {
 	PgmHistory *hist = palloc0(sizeof(PgmHistory));
 	int			nestlevel = pgm_safe_sql_begin();
+	const char *vt = version_text_column();
 
 	/*
 	 * The newest row of each version; repeatable migrations (version -1,
 	 * first if any) are read apart, the newest row of each name, through
 	 * the (version, id) index.
 	 */
-	hist->entries = read_entries("SELECT DISTINCT ON (version) version, name, state, checksum, "
-								 "applied_at, duration_ms "
-								 "FROM pgmigrate.history ORDER BY version, id DESC",
+	hist->entries = read_entries(psprintf("SELECT DISTINCT ON (version) version, name, state, checksum, "
+										  "applied_at, duration_ms, %s "
+										  "FROM pgmigrate.history ORDER BY version, id DESC", vt),
 								 &hist->n);
 	if (hist->n > 0 && hist->entries[0].version == PGM_VERSION_REPEATABLE)
 	{
 		hist->entries++;
 		hist->n--;
-		hist->repeatables = read_entries("SELECT DISTINCT ON (name) version, name, state, checksum, "
-										 "applied_at, duration_ms "
-										 "FROM pgmigrate.history WHERE version = -1 "
-										 "ORDER BY name, id DESC",
+		hist->repeatables = read_entries(psprintf("SELECT DISTINCT ON (name) version, name, state, checksum, "
+												  "applied_at, duration_ms, %s "
+												  "FROM pgmigrate.history WHERE version = -1 "
+												  "ORDER BY name, id DESC", vt),
 										 &hist->nrepeatables);
 		if (hist->nrepeatables > 1)
 			qsort(hist->repeatables, hist->nrepeatables, sizeof(PgmHistoryEntry),

@@ -27,6 +27,7 @@
 typedef struct PgmHistoryEntry
 {
 	int64		version;
+	char	   *version_text;	/* as written; NULL if not recorded */
 	char	   *name;
 	char	   *state;
 	char	   *checksum;		/* NULL if not recorded */
