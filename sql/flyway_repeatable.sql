@@ -139,17 +139,22 @@ SELECT to_regclass('t') IS NULL AS nothing_applied, count(*) AS history_rows FRO
 \! printf 'CREATE TABLE things (id int);\n' > "$SCRATCH/a/V1__Things.sql"
 \! printf 'CREATE OR REPLACE VIEW thing_ids AS SELECT id FROM things;\n' > "$SCRATCH/a/R__Thing_ids.sql"
 \! printf 'CREATE OR REPLACE VIEW thing_count AS SELECT count(*) FROM things;\n' > "$SCRATCH/a/R__Thing_count.sql"
+\! printf 'CREATE OR REPLACE VIEW thing_max AS SELECT max(id) FROM things;\n' > "$SCRATCH/a/R__Thing_max.sql"
 \set adir :scratch '/a'
 SELECT set_config('pgm.dir', :'adir', false) IS NOT NULL AS dir_set;
 CALL create_flyway_schema_history();
 CREATE TABLE things (id int);
 CREATE VIEW thing_ids AS SELECT id FROM things;
 CREATE VIEW thing_count AS SELECT 0::bigint AS count;
--- Flyway ran Thing ids as it is now, and Thing count as it was before
+-- Flyway ran Thing ids as it is now, Thing count as it was before, and
+-- Thing max as it is now, then a run of Thing max with no checksum (which
+-- matches no file, as in Flyway)
 INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
 VALUES (1, '1', 'Things', 'SQL', 'V1__Things.sql', flyway_sum('V1__Things.sql'), 'flyway', 5, true),
        (2, NULL, 'Thing count', 'SQL', 'R__Thing_count.sql', 12345, 'flyway', 1, true),
-       (3, NULL, 'Thing ids', 'SQL', 'R__Thing_ids.sql', flyway_sum('R__Thing_ids.sql'), 'flyway', 1, true);
+       (3, NULL, 'Thing ids', 'SQL', 'R__Thing_ids.sql', flyway_sum('R__Thing_ids.sql'), 'flyway', 1, true),
+       (4, NULL, 'Thing max', 'SQL', 'R__Thing_max.sql', flyway_sum('R__Thing_max.sql'), 'flyway', 1, true),
+       (5, NULL, 'Thing max', 'SQL', 'R__Thing_max.sql', NULL, 'flyway', 1, true);
 SELECT version, name, state FROM migrate_status(:'adir');
 SELECT version, name FROM migrate_apply(:'adir');
 SELECT version, name, state, applied_by FROM pgmigrate.history ORDER BY id;

@@ -93,11 +93,14 @@ repeatable_state(PgmPlan *plan, PgmPlanItem *item)
 		bool		theirs;
 		const char *recorded = tracked_repeatable(t, item->name, &theirs);
 
-		/* not over our own revert (a reset, revert.c) */
-		if (theirs && item->file->loaded && t->tracker != NULL &&
+		/*
+		 * Not over our own revert (a reset, revert.c); a run with no
+		 * checksum matches no file, as in Flyway (nullSafeEquals).
+		 */
+		if (theirs && recorded != NULL && item->file->loaded && t->tracker != NULL &&
 			!(h != NULL && strcmp(h->state, PGM_HIST_REVERTED) == 0) &&
 			t->tracker->file_matches != NULL &&
-			(recorded == NULL || t->tracker->file_matches(t, item->file, recorded)))
+			t->tracker->file_matches(t, item->file, recorded))
 		{
 			item->adopt = PGM_ADOPT_BASELINE;
 			item->state = PGM_STATE_APPLIED;
@@ -126,9 +129,15 @@ pgm_plan_merge_repeatables(PgmPlan *plan, PgmFolder *folder, PgmHistory *hist)
 
 		CHECK_FOR_INTERRUPTS();
 		if (c <= 0)
-			item->file = f, i++;
+		{
+			item->file = f;
+			i++;
+		}
 		if (c >= 0)
-			item->hist = h, j++;
+		{
+			item->hist = h;
+			j++;
+		}
 		item->version = PGM_VERSION_REPEATABLE;
 		item->name = item->file ? item->file->name : item->hist->name;
 		repeatable_state(plan, item);

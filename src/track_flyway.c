@@ -125,8 +125,8 @@ run_cmp(const void *a, const void *b)
 }
 
 /*
- * The newest run of each description is what Flyway compares
- * (latestRepeatableRuns); kept if it succeeded.  Sorted by description, so
+ * The newest run of each description, of any type, is what Flyway compares
+ * (latestRepeatableRuns); kept if it is an SQL run that succeeded.  Sorted by description, so
  * the plan finds one by binary search: O(n log n) in the rows.
  */
 static void
@@ -194,13 +194,14 @@ flyway_read(PgmTracked *t)
 		bool		success = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull)) && !isnull;
 		FlywayRow  *r = &rows[nrows];
 
-		if (vtext == NULL && type != NULL && strcmp(type, "SQL") == 0)
+		if (vtext == NULL)
 		{
+			/* every run counts as the newest; only an SQL one applied */
 			RepeatableRun *run = &runs[nruns];
 
 			run->description = SPI_getvalue(tup, desc, 6);
 			run->rank = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
-			run->success = success;
+			run->success = success && type != NULL && strcmp(type, "SQL") == 0;
 			run->checksum = SPI_getvalue(tup, desc, 4);
 			if (run->description != NULL)
 				nruns++;
