@@ -60,5 +60,10 @@ SELECT * FROM try(format('SELECT migrate_apply(%L)', :'scratch' || '/allowed/lin
 SELECT version, state, file FROM pgmigrate.history;
 SELECT to_regclass('nul_a') AS nul_a;
 
+-- a file over 4 MB is validated a piece at a time: a syntax error in its
+-- last piece is found, with its line
+\! mkdir "$SCRATCH/big" && (yes 'SELECT 1;' | head -n 600000; echo 'SELEC oops;') > "$SCRATCH/big/1_big.up.sql"
+SELECT file, version, severity, problem FROM migrate_validate(:'scratch' || '/big');
+
 \c :orig
 DROP DATABASE pgm_bad_files;

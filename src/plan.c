@@ -48,7 +48,6 @@
  */
 #include "postgres.h"
 
-#include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "executor/spi.h"
 #include "flyway_keys.h"
@@ -242,35 +241,6 @@ pgm_plan_build(PgmFolder *folder, PgmHistory *hist, PgmTracked *tracked)
 	return plan;
 }
 
-/*
- * Does pgmigrate.progress hold a row for version going up?  Then a dirty
- * mark at version is our run's, left in flight (see the header).
- */
-static bool
-progress_in_flight(int64 version)
-{
-	MemoryContext caller = CurrentMemoryContext;
-	Oid			types[2] = {INT8OID, TEXTOID};
-	Datum		values[2];
-	PgmAsOwner	owner;
-	bool		found;
-	int			rc;
-
-	pgm_as_bookkeeping_owner_begin("progress", &owner);
-	values[0] = Int64GetDatum(version);
-	values[1] = CStringGetTextDatum(PGM_DIRECTION_UP);
-	rc = SPI_execute_with_args("SELECT 1 FROM pgmigrate.progress "
-							   "WHERE version OPERATOR(pg_catalog.=) $1 "
-							   "AND direction OPERATOR(pg_catalog.=) $2",
-							   2, types, values, NULL, true, 1);
-	pgm_spi_check(rc, SPI_OK_SELECT, "reading pgmigrate.progress");
-	found = SPI_processed > 0;
-	pgm_as_owner_end(&owner);
-	/* SPI returns in its own context: the plan is built in the caller's */
-	MemoryContextSwitchTo(caller);
-	return found;
-}
-
 /* The tool's checksum of version, as its table recorded it, or NULL. */
 static const char *
 tracked_checksum(const PgmTracked *t, int64 version)
@@ -332,7 +302,8 @@ pgm_plan_read(PgmFolder *folder)
 	tracked.folder = folder;
 	pgm_track_read(&tracked);
 	if (tracked.exists && tracked.dirty)
-		tracked.dirty_in_flight = progress_in_flight(tracked.dirty_version);
+		/* a dirty mark with our progress row is our run, left in flight */
+		tracked.dirty_in_flight = pgm_progress_exists(tracked.dirty_version, PGM_DIRECTION_UP);
 	plan = pgm_plan_build(folder, pgm_history_load(), &tracked);
 	check_adopted_checksums(plan);
 	return plan;

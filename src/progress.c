@@ -63,6 +63,23 @@ exec_keyed(const char *sql, int64 version, const char *direction, bool read_only
 	pgm_as_owner_end(&owner);
 }
 
+bool
+pgm_progress_exists(int64 version, const char *direction)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	bool		found;
+
+	exec_keyed("SELECT 1 FROM pgmigrate.progress "
+			   "WHERE version OPERATOR(pg_catalog.=) $1 "
+			   "AND direction OPERATOR(pg_catalog.=) $2",
+			   version, direction, true, SPI_OK_SELECT, "reading pgmigrate.progress");
+	found = SPI_processed > 0;
+	SPI_freetuptable(SPI_tuptable);
+	/* SPI returns in its own context: callers allocate in theirs */
+	MemoryContextSwitchTo(caller);
+	return found;
+}
+
 int
 pgm_progress_read(const PgmFile *file, const char *direction, int nstmts)
 {

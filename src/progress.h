@@ -36,6 +36,9 @@
  */
 extern int	pgm_progress_read(const PgmFile *file, const char *direction, int nstmts);
 
+/* Does pgmigrate.progress hold a row for version in direction? */
+extern bool pgm_progress_exists(int64 version, const char *direction);
+
 /* Records that the first done statements of file took effect. */
 extern void pgm_progress_write(const PgmFile *file, const char *direction, int done);
 

@@ -26,6 +26,7 @@
 #include "plan.h"
 #include "script.h"
 #include "unit.h"
+#include "utils/memutils.h"
 #include "validate.h"
 
 /* Problems are rows, not errors: no hint is shown. */
@@ -37,20 +38,34 @@ typedef struct CheckArgs
 {
 	PgmFolder  *folder;
 	PgmFile    *file;
+	MemoryContext cxt;			/* the parse trees, deleted after the file */
 	char	   *transaction_problem;	/* out: why migrate_apply refuses it */
 } CheckArgs;
 
+/*
+ * Parses the file as migrate_apply does: a big file a piece at a time
+ * (script.h), each piece's trees freed before the next is parsed, so the
+ * memory a file takes is bounded by a piece, not by the file; every piece
+ * is parsed and passes lint's refusals, so a syntax error anywhere is
+ * found.
+ */
 static void
 load_and_parse(void *arg)
 {
 	CheckArgs  *a = (CheckArgs *) arg;
-
+	MemoryContext caller = CurrentMemoryContext;
 	PgmScript  *script;
+	char	   *problem;
 
 	pgm_file_load(a->folder, a->file);
-	script = pgm_script_parse(a->file, &validate_hints);
+	MemoryContextSwitchTo(a->cxt);
+	script = pgm_script_parse_lazy(a->file, &validate_hints);
 	pgm_lint_enforce(script);
-	a->transaction_problem = pgm_script_transaction_problem(script);
+	problem = pgm_script_transaction_problem(script);
+	while (pgm_script_next_piece(script, &validate_hints))
+		pgm_lint_enforce(script);
+	MemoryContextSwitchTo(caller);
+	a->transaction_problem = problem ? pstrdup(problem) : NULL;
 	pgm_file_release(a->file);
 }
 
@@ -58,8 +73,13 @@ load_and_parse(void *arg)
 static void
 check_file(PgmFolder *folder, PgmFile *file, List **problems)
 {
-	CheckArgs	args = {folder, file, NULL};
-	ErrorData  *edata = pgm_try_subxact(load_and_parse, &args);
+	CheckArgs	args = {folder, file, NULL, NULL};
+	ErrorData  *edata;
+
+	args.cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_migrate validate",
+									 ALLOCSET_DEFAULT_SIZES);
+	edata = pgm_try_subxact(load_and_parse, &args);
+	MemoryContextDelete(args.cxt);
 
 	if (edata == NULL)
 	{
