@@ -51,23 +51,14 @@ static const PgmToolTable drizzle_table = {
 static void
 drizzle_read(PgmTracked *t)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	Oid			relid = pgm_rows_locate(t, &drizzle_table);
 	PgmAsOwner	owner;
-	int			rc;
 
-	t->exists = OidIsValid(relid);
 	t->exact = false;
-	if (!t->exists)
+	if (!pgm_rows_select(t, &drizzle_table,
+						 "SELECT created_at::pg_catalog.int8 FROM %s "
+						 "WHERE created_at IS NOT NULL ORDER BY created_at DESC LIMIT 1",
+						 "reading Drizzle's __drizzle_migrations", &owner))
 		return;
-	pgm_rows_check(&drizzle_table, relid);
-
-	pgm_as_owner_begin(relid, &owner);
-	rc = SPI_execute(psprintf("SELECT created_at::pg_catalog.int8 FROM %s "
-							  "WHERE created_at IS NOT NULL ORDER BY created_at DESC LIMIT 1",
-							  pgm_rows_qualified(&drizzle_table)),
-					 true, 0);
-	pgm_spi_check(rc, SPI_OK_SELECT, "reading Drizzle's __drizzle_migrations");
 	if (SPI_processed == 1)
 	{
 		bool		isnull;
@@ -76,9 +67,7 @@ drizzle_read(PgmTracked *t)
 		t->upto = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 											  SPI_tuptable->tupdesc, 1, &isnull));
 	}
-	SPI_freetuptable(SPI_tuptable);
-	pgm_as_owner_end(&owner);
-	MemoryContextSwitchTo(caller);
+	pgm_rows_select_end(&owner);
 }
 
 static void

@@ -154,8 +154,6 @@ keep_newest_runs(PgmTracked *t, RepeatableRun *runs, int nruns)
 static void
 flyway_read(PgmTracked *t)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	Oid			relid = pgm_rows_locate(t, &flyway_table);
 	PgmAsOwner	owner;
 	FlywayRow  *rows;
 	int			nrows = 0;
@@ -165,23 +163,14 @@ flyway_read(PgmTracked *t)
 	int64		baseline = 0;
 	uint64		i;
 	int			k;
-	int			rc;
 
-	t->exists = OidIsValid(relid);
 	t->exact = true;
-	if (!t->exists)
+	if (!pgm_rows_select(t, &flyway_table,
+						 "SELECT installed_rank::pg_catalog.int4, version::pg_catalog.text, "
+						 "type::pg_catalog.text, checksum::pg_catalog.text, success, "
+						 "description::pg_catalog.text FROM %s",
+						 "reading Flyway's schema history", &owner))
 		return;
-	pgm_rows_check(&flyway_table, relid);
-
-	pgm_as_owner_begin(relid, &owner);
-	rc = SPI_execute(psprintf("SELECT installed_rank::pg_catalog.int4, version::pg_catalog.text, "
-							  "type::pg_catalog.text, checksum::pg_catalog.text, success, "
-							  "description::pg_catalog.text "
-							  "FROM %s",
-							  pgm_rows_qualified(&flyway_table)),
-					 true, 0);
-	pgm_spi_check(rc, SPI_OK_SELECT, "reading Flyway's schema history");
-	MemoryContextSwitchTo(caller);
 	rows = palloc(sizeof(FlywayRow) * Max(SPI_processed, 1));
 	runs = palloc(sizeof(RepeatableRun) * Max(SPI_processed, 1));
 	for (i = 0; i < SPI_processed; i++)
@@ -224,9 +213,7 @@ flyway_read(PgmTracked *t)
 			strcmp(type, "UNDO_JDBC") != 0 && strcmp(type, "DELETE") != 0;
 		nrows++;
 	}
-	SPI_freetuptable(SPI_tuptable);
-	pgm_as_owner_end(&owner);
-	MemoryContextSwitchTo(caller);
+	pgm_rows_select_end(&owner);
 
 	keep_newest_runs(t, runs, nruns);
 

@@ -56,25 +56,15 @@ static const PgmToolTable goose_table = {
 static void
 goose_read(PgmTracked *t)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	Oid			relid = pgm_rows_locate(t, &goose_table);
 	PgmAsOwner	owner;
 	uint64		i;
-	int			rc;
 
-	t->exists = OidIsValid(relid);
 	t->exact = true;
-	if (!t->exists)
+	if (!pgm_rows_select(t, &goose_table,
+						 "SELECT DISTINCT ON (version_id) version_id::pg_catalog.int8, is_applied "
+						 "FROM %s ORDER BY version_id, id DESC",
+						 "reading goose's version table", &owner))
 		return;
-	pgm_rows_check(&goose_table, relid);
-
-	pgm_as_owner_begin(relid, &owner);
-	rc = SPI_execute(psprintf("SELECT DISTINCT ON (version_id) version_id::pg_catalog.int8, is_applied "
-							  "FROM %s ORDER BY version_id, id DESC",
-							  pgm_rows_qualified(&goose_table)),
-					 true, 0);
-	pgm_spi_check(rc, SPI_OK_SELECT, "reading goose's version table");
-	MemoryContextSwitchTo(caller);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
@@ -86,9 +76,7 @@ goose_read(PgmTracked *t)
 		if (version > 0 && applied && !isnull)
 			pgm_rows_add(t, version, NULL);
 	}
-	SPI_freetuptable(SPI_tuptable);
-	pgm_as_owner_end(&owner);
-	MemoryContextSwitchTo(caller);
+	pgm_rows_select_end(&owner);
 	pgm_rows_finish(t);
 }
 

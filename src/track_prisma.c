@@ -93,26 +93,16 @@ file_by_name(const PgmTracked *t, const char *name)
 static void
 prisma_read(PgmTracked *t)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	Oid			relid = pgm_rows_locate(t, &prisma_table);
 	PgmAsOwner	owner;
 	uint64		i;
-	int			rc;
 
-	t->exists = OidIsValid(relid);
 	t->exact = true;
-	if (!t->exists)
+	if (!pgm_rows_select(t, &prisma_table,
+						 "SELECT migration_name::pg_catalog.text, checksum::pg_catalog.text, "
+						 "finished_at IS NOT NULL, rolled_back_at IS NOT NULL "
+						 "FROM %s ORDER BY started_at DESC",
+						 "reading Prisma's _prisma_migrations", &owner))
 		return;
-	pgm_rows_check(&prisma_table, relid);
-
-	pgm_as_owner_begin(relid, &owner);
-	rc = SPI_execute(psprintf("SELECT migration_name::pg_catalog.text, checksum::pg_catalog.text, "
-							  "finished_at IS NOT NULL, rolled_back_at IS NOT NULL "
-							  "FROM %s ORDER BY started_at DESC",
-							  pgm_rows_qualified(&prisma_table)),
-					 true, 0);
-	pgm_spi_check(rc, SPI_OK_SELECT, "reading Prisma's _prisma_migrations");
-	MemoryContextSwitchTo(caller);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -140,9 +130,7 @@ prisma_read(PgmTracked *t)
 			t->dirty_version = version;
 		}
 	}
-	SPI_freetuptable(SPI_tuptable);
-	pgm_as_owner_end(&owner);
-	MemoryContextSwitchTo(caller);
+	pgm_rows_select_end(&owner);
 	pgm_rows_finish(t);
 }
 

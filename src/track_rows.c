@@ -317,6 +317,37 @@ file_by_text(const PgmTracked *t, const char *text, bool drop_dashes)
 	return NULL;
 }
 
+bool
+pgm_rows_select(PgmTracked *t, const PgmToolTable *tt, const char *sql,
+				const char *what, PgmAsOwner *owner)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			relid = pgm_rows_locate(t, tt);
+	int			rc;
+
+	t->exists = OidIsValid(relid);
+	if (!t->exists)
+		return false;
+	pgm_rows_check(tt, relid);
+
+	pgm_as_owner_begin(relid, owner);
+	rc = SPI_execute(psprintf(sql, pgm_rows_qualified(tt)), true, 0);
+	pgm_spi_check(rc, SPI_OK_SELECT, what);
+	/* SPI returns in its own context: the rows are read into the caller's */
+	MemoryContextSwitchTo(caller);
+	return true;
+}
+
+void
+pgm_rows_select_end(PgmAsOwner *owner)
+{
+	MemoryContext caller = CurrentMemoryContext;
+
+	SPI_freetuptable(SPI_tuptable);
+	pgm_as_owner_end(owner);
+	MemoryContextSwitchTo(caller);
+}
+
 /*
  * Reads a table of version texts (dbmate, diesel) into t: a version
  * matches the file whose version text it is (diesel: without its dashes);
@@ -325,23 +356,13 @@ file_by_text(const PgmTracked *t, const char *text, bool drop_dashes)
 void
 pgm_track_read_texts(PgmTracked *t, const PgmToolTable *tt, bool drop_dashes)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	Oid			relid = pgm_rows_locate(t, tt);
 	PgmAsOwner	owner;
 	uint64		i;
-	int			rc;
 
-	t->exists = OidIsValid(relid);
 	t->exact = true;
-	if (!t->exists)
+	if (!pgm_rows_select(t, tt, "SELECT version::pg_catalog.text FROM %s",
+						 "reading a migration tool's table", &owner))
 		return;
-	pgm_rows_check(tt, relid);
-
-	pgm_as_owner_begin(relid, &owner);
-	rc = SPI_execute(psprintf("SELECT version::pg_catalog.text FROM %s", pgm_rows_qualified(tt)),
-					 true, 0);
-	pgm_spi_check(rc, SPI_OK_SELECT, "reading a migration tool's table");
-	MemoryContextSwitchTo(caller);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		char	   *text = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
@@ -357,9 +378,7 @@ pgm_track_read_texts(PgmTracked *t, const PgmToolTable *tt, bool drop_dashes)
 				 pgm_rows_file(t, version) == NULL)
 			pgm_rows_add(t, version, NULL);
 	}
-	SPI_freetuptable(SPI_tuptable);
-	pgm_as_owner_end(&owner);
-	MemoryContextSwitchTo(caller);
+	pgm_rows_select_end(&owner);
 	pgm_rows_finish(t);
 }
 

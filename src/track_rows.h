@@ -24,6 +24,7 @@
 
 #include "common/cryptohash.h"
 #include "folder.h"
+#include "safe_sql.h"
 #include "track.h"
 #include "track_recognize.h"
 
@@ -64,6 +65,18 @@ extern Oid	pgm_rows_ensure(PgmTracked *t, const PgmToolTable *tt);
  */
 extern int	pgm_rows_exec(Oid relid, const char *sql, int nargs, Oid *types,
 						  Datum *values, const char *nulls);
+
+/*
+ * Reads the tool's table: sets t->exists (and the names, as
+ * pgm_rows_locate), refuses a table of another shape, and runs sql (%s:
+ * the qualified table name) as the table's owner.  Returns false, nothing
+ * run, when there is no table.  Otherwise SPI_tuptable holds the rows, the
+ * current memory context is the caller's again, and pgm_rows_select_end
+ * must follow.
+ */
+extern bool pgm_rows_select(PgmTracked *t, const PgmToolTable *tt, const char *sql,
+							const char *what, PgmAsOwner *owner);
+extern void pgm_rows_select_end(PgmAsOwner *owner);
 
 /*
  * A tool's revert of one migration: DELETE FROM its table WHERE column =

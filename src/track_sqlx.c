@@ -72,24 +72,15 @@ static const PgmToolTable sqlx_table = {
 static void
 sqlx_read(PgmTracked *t)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	Oid			relid = pgm_rows_locate(t, &sqlx_table);
 	PgmAsOwner	owner;
 	uint64		i;
-	int			rc;
 
-	t->exists = OidIsValid(relid);
 	t->exact = true;
-	if (!t->exists)
+	if (!pgm_rows_select(t, &sqlx_table,
+						 "SELECT version, success, pg_catalog.encode(checksum, 'hex') "
+						 "FROM %s ORDER BY version",
+						 "reading sqlx's migration table", &owner))
 		return;
-	pgm_rows_check(&sqlx_table, relid);
-
-	pgm_as_owner_begin(relid, &owner);
-	rc = SPI_execute(psprintf("SELECT version, success, pg_catalog.encode(checksum, 'hex') "
-							  "FROM %s ORDER BY version", pgm_rows_qualified(&sqlx_table)),
-					 true, 0);
-	pgm_spi_check(rc, SPI_OK_SELECT, "reading sqlx's migration table");
-	MemoryContextSwitchTo(caller);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	row = SPI_tuptable->vals[i];
@@ -110,9 +101,7 @@ sqlx_read(PgmTracked *t)
 		}
 		pgm_rows_add(t, version, SPI_getvalue(row, desc, 3));
 	}
-	SPI_freetuptable(SPI_tuptable);
-	pgm_as_owner_end(&owner);
-	MemoryContextSwitchTo(caller);
+	pgm_rows_select_end(&owner);
 	pgm_rows_finish(t);
 }
 
